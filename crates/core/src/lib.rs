@@ -1,0 +1,34 @@
+//! Domain types of foljupp: the organisation, periods, the form definitions
+//! (fields and value lists) and the decoding of raw input into a validated
+//! [`Registration`].
+//!
+//! Architecture invariant: this crate does no I/O and knows neither HTTP nor
+//! SQL. Every way into the system (HTML form, JSON API, CSV import) ends in
+//! [`forms::FormSet::decode`], so there is one set of rules for what a valid
+//! registration is.
+
+pub mod forms;
+pub mod organisation;
+pub mod period;
+pub mod privacy;
+pub mod registration;
+
+pub use forms::{FieldDef, FieldType, FormSet, KindDef, ValueList};
+pub use organisation::{District, Organisation, Unit, UnitKind};
+pub use period::{Period, Tertial};
+pub use registration::{FieldError, Input, Kind, Participant, Registration, Value};
+
+/// A date in the proleptic Gregorian calendar; only the day of an activity is
+/// ever stored (DOMAIN.md, privacy rule 2).
+pub type Date = time::Date;
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s.trim(), &fmt).ok()
+}
+
+/// Formats as `YYYY-MM-DD`.
+pub fn format_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}

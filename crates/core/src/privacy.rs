@@ -1,0 +1,83 @@
+//! The privacy rule of DOMAIN.md as checkable facts about the schema.
+//!
+//! A registration table may hold only: a random identifier, the
+//! municipality, the form version, the activity's day, and the form's own
+//! coded fields. The store's schema test feeds the real column list of both
+//! databases to [`check_registration_columns`].
+
+use crate::forms::{FieldType, KindDef};
+
+/// Column names that would name or derive from a person or an account, or
+/// carry a finer time than the day. None may appear in a registration table.
+pub const FORBIDDEN_COLUMN_WORDS: [&str; 16] = [
+    "user",
+    "account",
+    "creator",
+    "created",
+    "author",
+    "staff",
+    "person",
+    "name",
+    "email",
+    "phone_no",
+    "personnummer",
+    "birth",
+    "comment",
+    "note",
+    "time",
+    "ip",
+];
+
+/// Bookkeeping columns every registration table has besides the form's fields.
+pub const BOOKKEEPING_COLUMNS: [&str; 3] = ["id", "municipality", "form_version"];
+
+/// Checks one registration table's columns (name, SQL type lowercased)
+/// against its form definition. Returns the problems found.
+pub fn check_registration_columns(def: &KindDef, columns: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, sql_type) in columns {
+        let lname = name.to_lowercase();
+        for word in FORBIDDEN_COLUMN_WORDS {
+            let hit = lname == word
+                || lname.starts_with(&format!("{word}_"))
+                || lname.ends_with(&format!("_{word}"))
+                || lname.contains(&format!("_{word}_"));
+            if hit {
+                problems.push(format!(
+                    "column {name} looks personal or timestamped ({word})"
+                ));
+            }
+        }
+        if sql_type.contains("timestamp") || sql_type.contains("datetime") || sql_type == "time" {
+            problems.push(format!("column {name} has a time type {sql_type}"));
+        }
+        if BOOKKEEPING_COLUMNS.contains(&name.as_str()) {
+            continue;
+        }
+        match def.field(name) {
+            None => problems.push(format!(
+                "column {name} is not a field of the {} form",
+                def.kind
+            )),
+            Some(f) => {
+                let text_ok = matches!(
+                    f.ty,
+                    FieldType::Code | FieldType::Codes | FieldType::Participants
+                ) || (f.ty == FieldType::Date && sql_type == "text");
+                if sql_type.contains("text") || sql_type.contains("char") {
+                    if !text_ok {
+                        problems.push(format!("column {name} is text but not a coded field"));
+                    }
+                } else if matches!(f.ty, FieldType::Code | FieldType::Codes) {
+                    problems.push(format!("coded column {name} has type {sql_type}"));
+                }
+            }
+        }
+    }
+    for f in &def.fields {
+        if !columns.iter().any(|(n, _)| n == &f.name) {
+            problems.push(format!("field {} of {} has no column", f.name, def.kind));
+        }
+    }
+    problems
+}
