@@ -12,11 +12,13 @@ pub mod organisation;
 pub mod period;
 pub mod privacy;
 pub mod registration;
+pub mod role;
 
 pub use forms::{FieldDef, FieldType, FormSet, KindDef, ValueList};
 pub use organisation::{District, Organisation, Unit, UnitKind};
 pub use period::{Period, Tertial};
 pub use registration::{FieldError, Input, Kind, Participant, Registration, Value};
+pub use role::Role;
 
 /// A date in the proleptic Gregorian calendar; only the day of an activity is
 /// ever stored (DOMAIN.md, privacy rule 2).

@@ -1,1 +1,254 @@
+//! Persistence of foljupp on SQLite (the embedded default) and PostgreSQL.
+//! This is the only crate that speaks SQL.
+//!
+//! One [`Store`] wraps a pool of either backend, chosen by the URL's scheme.
+//! Queries are built at run time (`sqlx::query`), not with the compile-time
+//! macros, which would see only one backend.
+//!
+//! Architecture invariant: a registration row holds a random id, the
+//! municipality, the form version, the activity's day and the form's coded
+//! fields. Nothing in this crate writes who made a registration, and no
+//! function links an account to a registration.
 
+mod accounts;
+mod migrate;
+mod registrations;
+pub mod testing;
+
+pub use accounts::{Account, ApiToken, SessionRecord};
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("databasadressen {0:?} känns inte igen: använd sqlite://FIL eller postgres://…")]
+    BadUrl(String),
+    #[error("databasfel: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("databasen innehåller ett ogiltigt värde i {table}.{column}: {value:?}")]
+    Corrupt {
+        table: String,
+        column: String,
+        value: String,
+    },
+    #[error("{0}")]
+    Conflict(String),
+}
+
+impl StoreError {
+    /// Whether the database is unreachable (as opposed to a query problem),
+    /// so that the web layer can answer 503.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
+            )
+        )
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A connection pool on one of the two backends, migrated on open.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: Pool,
+    pub(crate) forms: foljupp_core::FormSet,
+}
+
+/// The default database: a SQLite file in the working directory.
+pub const DEFAULT_URL: &str = "sqlite://foljupp.db";
+
+impl Store {
+    /// Opens (creating a SQLite file if needed) and migrates the database.
+    pub async fn open(url: &str, forms: foljupp_core::FormSet) -> Result<Store> {
+        let pool = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|_| StoreError::BadUrl(url.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // NORMAL in WAL mode survives a crash of the process; only a
+                // power loss can lose the last transactions.
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            Pool::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await?,
+            )
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Pool::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect(url)
+                    .await?,
+            )
+        } else {
+            return Err(StoreError::BadUrl(url.to_string()));
+        };
+        let store = Store { pool, forms };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    pub fn forms(&self) -> &foljupp_core::FormSet {
+        &self.forms
+    }
+
+    /// Columns of a table as (name, lowercased SQL type), read from the live
+    /// schema: the privacy test checks registration tables with this.
+    pub async fn table_columns(&self, table: &str) -> Result<Vec<(String, String)>> {
+        use sqlx::Row;
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => sqlx::query("SELECT name, type FROM pragma_table_info(?)")
+                .bind(table)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| {
+                    (
+                        r.get::<String, _>(0),
+                        r.get::<String, _>(1).to_lowercase(),
+                    )
+                })
+                .collect(),
+            Pool::Postgres(p) => sqlx::query(
+                "SELECT column_name::text, data_type::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+            )
+            .bind(table)
+            .fetch_all(p)
+            .await?
+            .iter()
+            .map(|r| {
+                (
+                    r.get::<String, _>(0),
+                    r.get::<String, _>(1).to_lowercase(),
+                )
+            })
+            .collect(),
+        })
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await?,
+            Pool::Postgres(p) => {
+                let r = sqlx::query("SELECT 1").execute(p).await?;
+                let _ = r.rows_affected();
+                return Ok(());
+            }
+        };
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// Unix seconds now.
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A random token of 32 bytes, hex-encoded.
+pub fn random_token() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// Rewrites `?` placeholders as PostgreSQL's `$1, $2, …`, so that one SQL
+/// text serves both backends. (Our SQL never has `?` inside a literal.)
+pub(crate) fn pg_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for ch in sql.chars() {
+        if ch == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// Runs one statement with the same binds on whichever backend the store
+/// has. The row closure body is expanded once per backend so that it is
+/// type-checked against each row type.
+macro_rules! fetch_optional {
+    ($store:expr, $sql:expr, [$($b:expr),*], |$row:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite(p) => match sqlx::query($sql)$(.bind($b))*.fetch_optional(p).await? {
+                Some($row) => Some($body),
+                None => None,
+            },
+            $crate::Pool::Postgres(p) => match sqlx::query(&$crate::pg_placeholders($sql))$(.bind($b))*.fetch_optional(p).await? {
+                Some($row) => Some($body),
+                None => None,
+            },
+        }
+    };
+}
+
+macro_rules! fetch_all {
+    ($store:expr, $sql:expr, [$($b:expr),*], |$row:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite(p) => {
+                let mut v = Vec::new();
+                for $row in sqlx::query($sql)$(.bind($b))*.fetch_all(p).await? {
+                    v.push($body);
+                }
+                v
+            }
+            $crate::Pool::Postgres(p) => {
+                let mut v = Vec::new();
+                for $row in sqlx::query(&$crate::pg_placeholders($sql))$(.bind($b))*.fetch_all(p).await? {
+                    v.push($body);
+                }
+                v
+            }
+        }
+    };
+}
+
+macro_rules! execute {
+    ($store:expr, $sql:expr, [$($b:expr),*]) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite(p) => sqlx::query($sql)$(.bind($b))*.execute(p).await?.rows_affected(),
+            $crate::Pool::Postgres(p) => sqlx::query(&$crate::pg_placeholders($sql))$(.bind($b))*.execute(p).await?.rows_affected(),
+        }
+    };
+}
+pub(crate) use {execute, fetch_all, fetch_optional};

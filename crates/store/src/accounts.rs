@@ -1,0 +1,241 @@
+//! Staff accounts, sessions and API tokens. Tokens and session ids are
+//! stored only as hashes (the web crate hashes them).
+
+use crate::{execute, fetch_all, fetch_optional, Result, Store, StoreError};
+use foljupp_core::Role;
+use sqlx::Row;
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub municipality: String,
+    pub name: String,
+    pub role: Role,
+    pub district: Option<String>,
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub account_id: i64,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    pub id: i64,
+    pub account_id: i64,
+    pub role: Role,
+    pub district: Option<String>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked: bool,
+}
+
+const ACCOUNT_COLS: &str = "id, municipality, name, role, district, password_hash, disabled";
+
+fn role_of(s: String) -> Result<Role> {
+    s.parse().map_err(|_| StoreError::Corrupt {
+        table: "account".into(),
+        column: "role".into(),
+        value: s,
+    })
+}
+
+macro_rules! account_from_row {
+    ($r:ident) => {
+        Account {
+            id: $r.try_get(0)?,
+            municipality: $r.try_get(1)?,
+            name: $r.try_get(2)?,
+            role: role_of($r.try_get(3)?)?,
+            district: $r.try_get(4)?,
+            password_hash: $r.try_get(5)?,
+            disabled: $r.try_get(6)?,
+        }
+    };
+}
+
+impl Store {
+    pub async fn create_account(
+        &self,
+        municipality: &str,
+        name: &str,
+        role: Role,
+        district: Option<&str>,
+        password_hash: &str,
+    ) -> Result<i64> {
+        if self.account_by_name(name).await?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "Det finns redan ett konto som heter {name:?}. Välj ett annat namn."
+            )));
+        }
+        let id = fetch_optional!(
+            self,
+            "INSERT INTO account (municipality, name, role, district, password_hash) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            [municipality, name, role.code(), district, password_hash],
+            |r| r.try_get::<i64, _>(0)?
+        );
+        id.ok_or_else(|| StoreError::Conflict("kontot kunde inte skapas".into()))
+    }
+
+    pub async fn account_by_name(&self, name: &str) -> Result<Option<Account>> {
+        Ok(fetch_optional!(
+            self,
+            &format!("SELECT {ACCOUNT_COLS} FROM account WHERE name = ?"),
+            [name],
+            |r| account_from_row!(r)
+        ))
+    }
+
+    pub async fn account_by_id(&self, id: i64) -> Result<Option<Account>> {
+        Ok(fetch_optional!(
+            self,
+            &format!("SELECT {ACCOUNT_COLS} FROM account WHERE id = ?"),
+            [id],
+            |r| account_from_row!(r)
+        ))
+    }
+
+    pub async fn list_accounts(&self, municipality: &str) -> Result<Vec<Account>> {
+        Ok(fetch_all!(
+            self,
+            &format!("SELECT {ACCOUNT_COLS} FROM account WHERE municipality = ? ORDER BY name"),
+            [municipality],
+            |r| account_from_row!(r)
+        ))
+    }
+
+    pub async fn set_password(&self, account_id: i64, password_hash: &str) -> Result<()> {
+        execute!(
+            self,
+            "UPDATE account SET password_hash = ? WHERE id = ?",
+            [password_hash, account_id]
+        );
+        Ok(())
+    }
+
+    /// Disabling an account also ends every session of it.
+    pub async fn set_disabled(&self, account_id: i64, disabled: bool) -> Result<()> {
+        execute!(
+            self,
+            "UPDATE account SET disabled = ? WHERE id = ?",
+            [disabled, account_id]
+        );
+        if disabled {
+            self.delete_sessions_of(account_id).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        account_id: i64,
+        csrf_token: &str,
+        now: i64,
+    ) -> Result<()> {
+        execute!(
+            self,
+            "INSERT INTO session (token_hash, account_id, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+            [token_hash, account_id, csrf_token, now, now]
+        );
+        Ok(())
+    }
+
+    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
+        Ok(fetch_optional!(
+            self,
+            "SELECT account_id, csrf_token, created_at, last_seen_at FROM session WHERE token_hash = ?",
+            [token_hash],
+            |r| SessionRecord {
+                account_id: r.try_get(0)?,
+                csrf_token: r.try_get(1)?,
+                created_at: r.try_get(2)?,
+                last_seen_at: r.try_get(3)?,
+            }
+        ))
+    }
+
+    pub async fn touch_session(&self, token_hash: &str, now: i64) -> Result<()> {
+        execute!(
+            self,
+            "UPDATE session SET last_seen_at = ? WHERE token_hash = ?",
+            [now, token_hash]
+        );
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        execute!(
+            self,
+            "DELETE FROM session WHERE token_hash = ?",
+            [token_hash]
+        );
+        Ok(())
+    }
+
+    pub async fn delete_sessions_of(&self, account_id: i64) -> Result<()> {
+        execute!(
+            self,
+            "DELETE FROM session WHERE account_id = ?",
+            [account_id]
+        );
+        Ok(())
+    }
+
+    /// Removes sessions that have been idle since before `idle_before` or
+    /// were created before `created_before`.
+    pub async fn purge_sessions(&self, idle_before: i64, created_before: i64) -> Result<u64> {
+        Ok(execute!(
+            self,
+            "DELETE FROM session WHERE last_seen_at < ? OR created_at < ?",
+            [idle_before, created_before]
+        ))
+    }
+
+    pub async fn create_api_token(
+        &self,
+        token_hash: &str,
+        account_id: i64,
+        role: Role,
+        district: Option<&str>,
+        expires_at: Option<i64>,
+    ) -> Result<i64> {
+        let id = fetch_optional!(
+            self,
+            "INSERT INTO api_token (token_hash, account_id, role, district, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            [token_hash, account_id, role.code(), district, crate::now_unix(), expires_at],
+            |r| r.try_get::<i64, _>(0)?
+        );
+        id.ok_or_else(|| StoreError::Conflict("nyckeln kunde inte skapas".into()))
+    }
+
+    pub async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        Ok(fetch_optional!(
+            self,
+            "SELECT id, account_id, role, district, created_at, expires_at, revoked FROM api_token WHERE token_hash = ?",
+            [token_hash],
+            |r| ApiToken {
+                id: r.try_get(0)?,
+                account_id: r.try_get(1)?,
+                role: role_of(r.try_get(2)?)?,
+                district: r.try_get(3)?,
+                created_at: r.try_get(4)?,
+                expires_at: r.try_get(5)?,
+                revoked: r.try_get(6)?,
+            }
+        ))
+    }
+
+    pub async fn revoke_api_token(&self, id: i64) -> Result<bool> {
+        Ok(execute!(
+            self,
+            "UPDATE api_token SET revoked = TRUE WHERE id = ?",
+            [id]
+        ) > 0)
+    }
+}

@@ -1,0 +1,367 @@
+//! Registration rows: one table per kind (`reg_<kind>`), one column per form
+//! field. Multi-valued fields are stored as their codes joined by `;`, the
+//! same text as in the CSV exchange format.
+
+use crate::{Pool, Result, Store, StoreError};
+use foljupp_core::{FieldType, Kind, Participant, Period, Registration, Value};
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's limits on
+/// bound parameters for the widest form (~30 columns).
+const BATCH_ROWS: usize = 400;
+
+enum Cell {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Date(Option<foljupp_core::Date>),
+    Bool(Option<bool>),
+}
+
+fn cells(reg: &Registration, ty: FieldType, name: &str) -> Cell {
+    let v = reg.get(name);
+    match ty {
+        FieldType::Date => Cell::Date(match v {
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
+        }),
+        FieldType::Int => Cell::Int(reg.int(name)),
+        FieldType::Bool => Cell::Bool(reg.bool(name)),
+        FieldType::Code | FieldType::Codes | FieldType::Participants => {
+            Cell::Text(v.map(Value::to_text))
+        }
+    }
+}
+
+fn random_id() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+impl Store {
+    /// Stores registrations of one municipality, all or none: they are
+    /// written in one transaction. `progress` is called with the number of
+    /// rows written so far.
+    pub async fn insert_registrations(
+        &self,
+        municipality: &str,
+        regs: &[Registration],
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<()> {
+        let mut by_kind: BTreeMap<Kind, Vec<&Registration>> = BTreeMap::new();
+        for r in regs {
+            by_kind.entry(r.kind).or_default().push(r);
+        }
+        let mut written = 0usize;
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                let mut tx = p.begin().await?;
+                for (kind, rows) in &by_kind {
+                    let def = self.forms.kind(*kind);
+                    for chunk in rows.chunks(BATCH_ROWS) {
+                        let sql = insert_sql(*kind, def, chunk.len(), |_| "?".to_string());
+                        let mut q = sqlx::query(&sql);
+                        for r in chunk {
+                            q = q
+                                .bind(random_id())
+                                .bind(municipality)
+                                .bind(i64::from(r.form_version));
+                            for f in &def.fields {
+                                q = match cells(r, f.ty, &f.name) {
+                                    Cell::Text(t) => q.bind(t),
+                                    Cell::Int(i) => q.bind(i),
+                                    Cell::Date(d) => q.bind(d.map(foljupp_core::format_date)),
+                                    Cell::Bool(b) => q.bind(b),
+                                };
+                            }
+                        }
+                        q.execute(&mut *tx).await?;
+                        written += chunk.len();
+                        progress(written);
+                    }
+                }
+                tx.commit().await?;
+            }
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                for (kind, rows) in &by_kind {
+                    let def = self.forms.kind(*kind);
+                    for chunk in rows.chunks(BATCH_ROWS) {
+                        let sql = insert_sql(*kind, def, chunk.len(), |i| format!("${i}"));
+                        let mut q = sqlx::query(&sql);
+                        for r in chunk {
+                            q = q
+                                .bind(random_id())
+                                .bind(municipality)
+                                .bind(i64::from(r.form_version));
+                            for f in &def.fields {
+                                q = match cells(r, f.ty, &f.name) {
+                                    Cell::Text(t) => q.bind(t),
+                                    Cell::Int(i) => q.bind(i),
+                                    Cell::Date(d) => q.bind(d),
+                                    Cell::Bool(b) => q.bind(b),
+                                };
+                            }
+                        }
+                        q.execute(&mut *tx).await?;
+                        written += chunk.len();
+                        progress(written);
+                    }
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Registrations of one municipality whose day falls in `period`,
+    /// optionally of one district and of one kind.
+    pub async fn load_registrations(
+        &self,
+        municipality: &str,
+        period: Period,
+        district: Option<&str>,
+        kind: Option<Kind>,
+    ) -> Result<Vec<Registration>> {
+        let mut out = Vec::new();
+        for k in Kind::ALL {
+            if kind.is_some_and(|want| want != k) {
+                continue;
+            }
+            let def = self.forms.kind(k);
+            let cols: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
+            let table = format!("reg_{}", k.code());
+            match &self.pool {
+                Pool::Sqlite(p) => {
+                    let sql = format!(
+                        "SELECT form_version, {} FROM {table} WHERE municipality = ? AND date >= ? AND date <= ?{}",
+                        cols.join(", "),
+                        if district.is_some() { " AND district = ?" } else { "" }
+                    );
+                    let mut q = sqlx::query(&sql)
+                        .bind(municipality)
+                        .bind(foljupp_core::format_date(period.from))
+                        .bind(foljupp_core::format_date(period.to));
+                    if let Some(d) = district {
+                        q = q.bind(d);
+                    }
+                    for row in q.fetch_all(p).await? {
+                        out.push(decode_row(
+                            k,
+                            def,
+                            &table,
+                            |i, ty| {
+                                Ok(match ty {
+                                    FieldType::Date => {
+                                        let s: Option<String> = row.try_get(i)?;
+                                        match s {
+                                            None => RawCell::Null,
+                                            Some(s) => RawCell::Date(
+                                                foljupp_core::parse_date(&s).ok_or_else(|| {
+                                                    StoreError::Corrupt {
+                                                        table: table.clone(),
+                                                        column: cols[i - 1].to_string(),
+                                                        value: s.clone(),
+                                                    }
+                                                })?,
+                                            ),
+                                        }
+                                    }
+                                    FieldType::Int => row
+                                        .try_get::<Option<i64>, _>(i)?
+                                        .map_or(RawCell::Null, RawCell::Int),
+                                    FieldType::Bool => row
+                                        .try_get::<Option<bool>, _>(i)?
+                                        .map_or(RawCell::Null, RawCell::Bool),
+                                    _ => row
+                                        .try_get::<Option<String>, _>(i)?
+                                        .map_or(RawCell::Null, RawCell::Text),
+                                })
+                            },
+                            row.try_get::<i64, _>(0)?,
+                        )?);
+                    }
+                }
+                Pool::Postgres(p) => {
+                    let sql = format!(
+                        "SELECT form_version, {} FROM {table} WHERE municipality = $1 AND date >= $2 AND date <= $3{}",
+                        cols.join(", "),
+                        if district.is_some() { " AND district = $4" } else { "" }
+                    );
+                    let mut q = sqlx::query(&sql)
+                        .bind(municipality)
+                        .bind(period.from)
+                        .bind(period.to);
+                    if let Some(d) = district {
+                        q = q.bind(d);
+                    }
+                    for row in q.fetch_all(p).await? {
+                        out.push(decode_row(
+                            k,
+                            def,
+                            &table,
+                            |i, ty| {
+                                Ok(match ty {
+                                    FieldType::Date => row
+                                        .try_get::<Option<foljupp_core::Date>, _>(i)?
+                                        .map_or(RawCell::Null, RawCell::Date),
+                                    FieldType::Int => row
+                                        .try_get::<Option<i64>, _>(i)?
+                                        .map_or(RawCell::Null, RawCell::Int),
+                                    FieldType::Bool => row
+                                        .try_get::<Option<bool>, _>(i)?
+                                        .map_or(RawCell::Null, RawCell::Bool),
+                                    _ => row
+                                        .try_get::<Option<String>, _>(i)?
+                                        .map_or(RawCell::Null, RawCell::Text),
+                                })
+                            },
+                            row.try_get::<i64, _>(0)?,
+                        )?);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many registrations of each kind a municipality has (all dates).
+    pub async fn count_registrations(&self, municipality: &str) -> Result<BTreeMap<Kind, i64>> {
+        let mut out = BTreeMap::new();
+        for k in Kind::ALL {
+            let n: i64 = match &self.pool {
+                Pool::Sqlite(p) => sqlx::query(&format!(
+                    "SELECT COUNT(*) FROM reg_{} WHERE municipality = ?",
+                    k.code()
+                ))
+                .bind(municipality)
+                .fetch_one(p)
+                .await?
+                .try_get(0)?,
+                Pool::Postgres(p) => sqlx::query(&format!(
+                    "SELECT COUNT(*) FROM reg_{} WHERE municipality = $1",
+                    k.code()
+                ))
+                .bind(municipality)
+                .fetch_one(p)
+                .await?
+                .try_get(0)?,
+            };
+            out.insert(k, n);
+        }
+        Ok(out)
+    }
+}
+
+fn insert_sql(
+    kind: Kind,
+    def: &foljupp_core::KindDef,
+    rows: usize,
+    placeholder: impl Fn(usize) -> String,
+) -> String {
+    let ncols = 3 + def.fields.len();
+    let mut sql = format!(
+        "INSERT INTO reg_{} (id, municipality, form_version, {}) VALUES ",
+        kind.code(),
+        def.fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..ncols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            sql.push_str(&placeholder(n));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+enum RawCell {
+    Null,
+    Text(String),
+    Int(i64),
+    Date(foljupp_core::Date),
+    Bool(bool),
+}
+
+/// Rebuilds a registration from a row; `get(i, type)` reads column `i`
+/// (column 0 is the form version, fields start at 1).
+fn decode_row(
+    kind: Kind,
+    def: &foljupp_core::KindDef,
+    table: &str,
+    mut get: impl FnMut(usize, FieldType) -> Result<RawCell>,
+    form_version: i64,
+) -> Result<Registration> {
+    let mut values = BTreeMap::new();
+    for (i, f) in def.fields.iter().enumerate() {
+        let v = match get(i + 1, f.ty)? {
+            RawCell::Null => continue,
+            RawCell::Date(d) => Value::Date(d),
+            RawCell::Int(n) => Value::Int(n),
+            RawCell::Bool(b) => Value::Bool(b),
+            RawCell::Text(t) => match f.ty {
+                FieldType::Codes => Value::Codes(
+                    t.split(';')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                ),
+                FieldType::Participants => Value::Participants(
+                    t.split(';')
+                        .filter(|s| !s.is_empty())
+                        .map(|p| {
+                            let (role, gender) = p.split_once(':').unwrap_or((p, "unknown"));
+                            Participant {
+                                role: role.to_string(),
+                                gender: gender.to_string(),
+                            }
+                        })
+                        .collect(),
+                ),
+                _ => Value::Code(t),
+            },
+        };
+        values.insert(f.name.clone(), v);
+    }
+    let date = match values.get("date") {
+        Some(Value::Date(d)) => *d,
+        _ => {
+            return Err(StoreError::Corrupt {
+                table: table.to_string(),
+                column: "date".into(),
+                value: String::new(),
+            })
+        }
+    };
+    let district = match values.get("district") {
+        Some(Value::Code(c)) => c.clone(),
+        _ => {
+            return Err(StoreError::Corrupt {
+                table: table.to_string(),
+                column: "district".into(),
+                value: String::new(),
+            })
+        }
+    };
+    Ok(Registration {
+        kind,
+        form_version: u32::try_from(form_version).unwrap_or(0),
+        date,
+        district,
+        values,
+    })
+}
