@@ -106,6 +106,69 @@ impl Period {
     }
 }
 
+impl Period {
+    /// The period a user asks for: `year`, `year` + `tertial`, or `from` +
+    /// `to` (empty strings count as absent). Errors are Swedish sentences
+    /// that say what to give instead.
+    pub fn resolve(
+        year: Option<&str>,
+        tertial: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Period, String> {
+        let (year, tertial, from, to) = (given(year), given(tertial), given(from), given(to));
+        match (year, from, to) {
+            (Some(y), None, None) => {
+                let y: i32 = y
+                    .parse()
+                    .ok()
+                    .filter(|y| (2000..=2100).contains(y))
+                    .ok_or_else(|| {
+                        format!("Året {y:?} är inget giltigt år. Ange ett år som 2024.")
+                    })?;
+                match tertial {
+                    None => Period::year(y).ok_or_else(|| "ogiltigt år".to_string()),
+                    Some(t) => t
+                        .parse::<u8>()
+                        .ok()
+                        .and_then(|t| Tertial::new(y, t))
+                        .map(Tertial::period)
+                        .ok_or_else(|| format!("Tertialet {t:?} finns inte. Ange 1, 2 eller 3.")),
+                }
+            }
+            (None, Some(f), Some(t)) => {
+                if tertial.is_some() {
+                    return Err("Tertial kan bara anges tillsammans med år.".into());
+                }
+                let from = crate::parse_date(f).ok_or_else(|| {
+                    format!("Från-datumet {f:?} är inget datum. Skriv ÅÅÅÅ-MM-DD.")
+                })?;
+                let to = crate::parse_date(t).ok_or_else(|| {
+                    format!("Till-datumet {t:?} är inget datum. Skriv ÅÅÅÅ-MM-DD.")
+                })?;
+                if to < from {
+                    return Err("Till-datumet ligger före från-datumet. Byt plats på dem.".into());
+                }
+                if from < crate::forms::EARLIEST_DATE || to.year() > 2100 {
+                    return Err("Perioden ligger utanför åren 2000–2100.".into());
+                }
+                Ok(Period { from, to })
+            }
+            (None, None, None) => Err(
+                "Ange perioden: ett år (och eventuellt ett tertial), eller från- och till-datum."
+                    .into(),
+            ),
+            _ => Err(
+                "Ange antingen ett år eller både från- och till-datum, inte en blandning.".into(),
+            ),
+        }
+    }
+}
+
+fn given(o: Option<&str>) -> Option<&str> {
+    o.map(str::trim).filter(|s| !s.is_empty())
+}
+
 fn shift_year(d: Date, years: i32) -> Date {
     let y = d.year() + years;
     Date::from_calendar_date(y, d.month(), d.day())

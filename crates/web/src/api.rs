@@ -1,0 +1,278 @@
+//! The JSON API under `/api/v1`.
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::{AppError, SharedState};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use foljupp_core::forms::DecodeContext;
+use foljupp_core::{Input, Kind, Period};
+use serde::Deserialize;
+use serde_json::{json, Value as Json_};
+use std::sync::atomic::Ordering;
+
+fn unprocessable(errors: Vec<foljupp_core::FieldError>) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({
+            "error": "validation",
+            "message": "Registreringen sparades inte. Rätta fälten nedan och skicka igen.",
+            "errors": errors,
+        })),
+    )
+        .into_response()
+}
+
+fn bad_request(message: String) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": "bad_request", "message": message})),
+    )
+        .into_response()
+}
+
+/// Turns a JSON object into decoder input. Field names are those of the CSV
+/// format; multi-valued fields are arrays; `participants` is an array of
+/// `{"role", "gender"}` (or of `"role:gender"` strings).
+pub fn json_input(body: &Json_) -> Result<Input, Vec<foljupp_core::FieldError>> {
+    let Json_::Object(map) = body else {
+        return Err(vec![foljupp_core::FieldError::new(
+            "",
+            "Skicka registreringen som ett JSON-objekt med fältnamnen från CSV-formatet.",
+        )]);
+    };
+    let mut input = Input::new();
+    let mut errors = Vec::new();
+    let scalar = |v: &Json_| -> Option<String> {
+        match v {
+            Json_::String(s) => Some(s.clone()),
+            Json_::Number(n) => Some(n.to_string()),
+            Json_::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    };
+    for (k, v) in map {
+        let values: Option<Vec<String>> = match v {
+            Json_::Null => continue,
+            Json_::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    Json_::Object(o) if k == "participants" => {
+                        match (
+                            o.get("role").and_then(Json_::as_str),
+                            o.get("gender").and_then(Json_::as_str),
+                        ) {
+                            (Some(r), Some(g)) if o.len() == 2 => Some(format!("{r}:{g}")),
+                            _ => None,
+                        }
+                    }
+                    other => scalar(other),
+                })
+                .collect(),
+            other => scalar(other).map(|s| vec![s]),
+        };
+        match values {
+            Some(vs) => {
+                input.insert(k.clone(), vs);
+            }
+            None => errors.push(foljupp_core::FieldError::new(
+                k.as_str(),
+                if k == "participants" {
+                    "Ange deltagarna som en lista av objekt med role och gender, till exempel [{\"role\":\"parent\",\"gender\":\"woman\"}]."
+                        .to_string()
+                } else {
+                    format!("Fältet {k:?} har fel typ. Ange en text, ett tal eller en lista av sådana.")
+                },
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(input)
+    } else {
+        Err(errors)
+    }
+}
+
+pub async fn post_registration(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Path(kind): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let kind: Kind = match kind.parse() {
+        Ok(k) => k,
+        Err(msg) => {
+            return Ok((
+                StatusCode::NOT_FOUND,
+                Json(json!({"error": "not_found", "message": msg})),
+            )
+                .into_response())
+        }
+    };
+    let body: Json_ = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Ok(bad_request(format!(
+                "Innehållet är inte giltig JSON ({e}). Skicka ett JSON-objekt med Content-Type: application/json."
+            )))
+        }
+    };
+    let input = match json_input(&body) {
+        Ok(i) => i,
+        Err(errors) => return Ok(unprocessable(errors)),
+    };
+    let ctx = DecodeContext {
+        organisation: &state.organisation,
+        today: time::OffsetDateTime::now_utc().date(),
+    };
+    let reg = match state.forms.decode(kind, &input, &ctx) {
+        Ok(r) => r,
+        Err(errors) => return Ok(unprocessable(errors)),
+    };
+    if let Some(msg) = crate::pages::district_violation(&p, Some(&reg.district)) {
+        return Err(ApiError(AppError::Forbidden(msg)));
+    }
+    state
+        .store
+        .insert_registrations(
+            &state.config.municipality,
+            std::slice::from_ref(&reg),
+            &mut |_| {},
+        )
+        .await?;
+    state
+        .metrics
+        .registrations_stored
+        .fetch_add(1, Ordering::Relaxed);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "status": "created",
+            "kind": kind.code(),
+            "form_version": reg.form_version,
+            "date": foljupp_core::format_date(reg.date),
+            "district": reg.district,
+        })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReportQuery {
+    pub year: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub tertial: Option<String>,
+    pub district: Option<String>,
+    pub as_of: Option<String>,
+    pub compare: Option<String>,
+}
+
+/// The period a report query asks for: `year`, `year` + `tertial`, or
+/// `from` + `to`.
+pub fn resolve_period(q: &ReportQuery) -> Result<Period, String> {
+    Period::resolve(
+        q.year.as_deref(),
+        q.tertial.as_deref(),
+        q.from.as_deref(),
+        q.to.as_deref(),
+    )
+}
+
+pub async fn report(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let period = match resolve_period(&q) {
+        Ok(p) => p,
+        Err(m) => return Ok(bad_request(m)),
+    };
+    let district = q
+        .district
+        .clone()
+        .filter(|d| !d.trim().is_empty())
+        .or_else(|| {
+            if p.role.is_district_bound() {
+                p.district.clone()
+            } else {
+                None
+            }
+        });
+    if let Some(d) = &district {
+        if state.organisation.district(d).is_none() {
+            return Ok(bad_request(format!(
+                "district={d:?} finns inte i organisationen."
+            )));
+        }
+    }
+    if !crate::routes::may_see(&p, district.as_deref()) {
+        return Err(ApiError(AppError::Forbidden(
+            "Din roll får bara se rapporter för din egen stadsdelsförvaltning.".into(),
+        )));
+    }
+    let as_of = match q.as_of.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => match foljupp_core::parse_date(s) {
+            Some(d) => Some(d),
+            None => {
+                return Ok(bad_request(format!(
+                    "as_of={s:?} är inget datum. Skriv ÅÅÅÅ-MM-DD."
+                )))
+            }
+        },
+    };
+    let compare = matches!(q.compare.as_deref(), Some("1" | "true" | "yes" | "on"));
+    let load_from = if compare {
+        period.one_year_earlier().from
+    } else {
+        period.from
+    };
+    let regs = state
+        .store
+        .load_registrations(
+            &state.config.municipality,
+            Period {
+                from: load_from,
+                to: period.to,
+            },
+            district.as_deref(),
+            None,
+        )
+        .await?;
+    let req = foljupp_stats::ReportRequest {
+        municipality: state.config.municipality.clone(),
+        district,
+        period,
+        as_of,
+        compare,
+        threshold: state.config.threshold,
+    };
+    let report = foljupp_stats::build_report(&state.organisation, &regs, &req);
+    Ok(Json(report).into_response())
+}
+
+pub async fn form_definition(
+    State(state): State<SharedState>,
+    Path(kind): Path<String>,
+) -> Result<Response, ApiError> {
+    let kind: Kind = kind.parse().map_err(|_| ApiError(AppError::NotFound))?;
+    let def = state.forms.kind(kind);
+    let lists: serde_json::Map<String, Json_> = def
+        .fields
+        .iter()
+        .filter_map(|f| f.list.as_deref())
+        .filter_map(|l| state.forms.list(l).map(|v| (l.to_string(), json!(v))))
+        .collect();
+    Ok(Json(json!({
+        "kind": kind.code(),
+        "version": def.version,
+        "label_sv": def.label_sv,
+        "label_en": def.label_en,
+        "fields": def.fields,
+        "lists": lists,
+    }))
+    .into_response())
+}

@@ -1,0 +1,704 @@
+//! HTML pages: login, overview, registration forms.
+
+use crate::auth::{self, Principal, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::html::{self, FormView};
+use crate::i18n::Lang;
+use crate::{AppError, SharedState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use foljupp_core::forms::DecodeContext;
+use foljupp_core::{Input, Kind, Period};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+
+/// Cookie that remembers the advisor's last district and unit on this device.
+const PLACE_COOKIE: &str = "foljupp_place";
+
+pub struct Nav {
+    pub user: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub can_register: bool,
+}
+
+impl Nav {
+    fn of(p: &Principal) -> Option<Nav> {
+        Some(Nav {
+            user: p.name.clone(),
+            role: p.role.label_sv(),
+            csrf: p.csrf_token().to_string(),
+            can_register: crate::routes::REGISTERING.contains(&p.role),
+        })
+    }
+}
+
+macro_rules! ui_text {
+    ($($t:ty),*) => {$(
+        impl $t {
+            fn t(&self, key: &str) -> String {
+                self.ui.t(key)
+            }
+        }
+    )*};
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ui: Lang,
+    title: String,
+    nav: Option<Nav>,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ui: Lang,
+    title: String,
+    nav: Option<Nav>,
+    csrf: String,
+    next: String,
+    name: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "register_pick.html")]
+struct PickPage {
+    ui: Lang,
+    title: String,
+    nav: Option<Nav>,
+    kinds: Vec<(&'static str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "register_form.html")]
+struct FormPage {
+    ui: Lang,
+    title: String,
+    nav: Option<Nav>,
+    kind_code: &'static str,
+    kind_label: String,
+    form_html: String,
+    saved: bool,
+    has_errors: bool,
+    csrf: String,
+}
+
+pub struct Card {
+    pub value: String,
+    pub label: String,
+    pub definition: String,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    ui: Lang,
+    title: String,
+    nav: Option<Nav>,
+    scope_label: String,
+    year: i32,
+    years: Vec<i32>,
+    district: String,
+    district_choice: bool,
+    districts: Vec<(String, String)>,
+    empty: bool,
+    cards: Vec<Card>,
+    columns: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+}
+
+ui_text!(ErrorPage, LoginPage, PickPage, FormPage, OverviewPage);
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(s) => Html(s).into_response(),
+        Err(e) => AppError::Internal(format!("template: {e}")).into_response(),
+    }
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let page = ErrorPage {
+        ui: Lang::Sv,
+        title: status.canonical_reason().unwrap_or("Fel").to_string(),
+        nav: None,
+        message: message.to_string(),
+    };
+    match page.render() {
+        Ok(s) => (status, Html(s)).into_response(),
+        Err(_) => (status, message.to_string()).into_response(),
+    }
+}
+
+pub fn redirect_to_login(next: &str) -> Response {
+    let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    Redirect::to(&format!("/login?next={next}")).into_response()
+}
+
+pub async fn root(p: Option<Extension<Principal>>) -> Response {
+    match p {
+        Some(_) => Redirect::to("/oversikt").into_response(),
+        None => Redirect::to("/login").into_response(),
+    }
+}
+
+pub async fn not_found() -> Response {
+    error_page(StatusCode::NOT_FOUND, &Lang::Sv.t("error-not-found"))
+}
+
+pub async fn healthz(State(state): State<SharedState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response(),
+    }
+}
+
+pub async fn metrics(State(state): State<SharedState>) -> Response {
+    let m = &state.metrics;
+    let body = format!(
+        "# HELP foljupp_http_requests_total HTTP requests answered.\n# TYPE foljupp_http_requests_total counter\nfoljupp_http_requests_total {}\n\
+         # HELP foljupp_http_client_errors_total Responses with a 4xx status.\n# TYPE foljupp_http_client_errors_total counter\nfoljupp_http_client_errors_total {}\n\
+         # HELP foljupp_http_server_errors_total Responses with a 5xx status.\n# TYPE foljupp_http_server_errors_total counter\nfoljupp_http_server_errors_total {}\n\
+         # HELP foljupp_registrations_stored_total Registrations stored since start.\n# TYPE foljupp_registrations_stored_total counter\nfoljupp_registrations_stored_total {}\n",
+        m.requests.load(Ordering::Relaxed),
+        m.client_errors.load(Ordering::Relaxed),
+        m.server_errors.load(Ordering::Relaxed),
+        m.registrations_stored.load(Ordering::Relaxed),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+pub async fn static_file(Path(file): Path<String>) -> Response {
+    match file.as_str() {
+        "app.css" => (
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            include_str!("../static/app.css"),
+        )
+            .into_response(),
+        _ => not_found().await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    utloggad: Option<String>,
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    // Only local paths: an open redirect would let a phishing link pass
+    // through our login page.
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/oversikt".to_string(),
+    }
+}
+
+fn login_page(
+    csrf: &str,
+    next: &str,
+    name: &str,
+    error: Option<String>,
+    notice: Option<String>,
+) -> LoginPage {
+    LoginPage {
+        ui: Lang::Sv,
+        title: Lang::Sv.t("login-title"),
+        nav: None,
+        csrf: csrf.to_string(),
+        next: next.to_string(),
+        name: name.to_string(),
+        error,
+        notice,
+    }
+}
+
+pub async fn login_form(State(state): State<SharedState>, Query(q): Query<LoginQuery>) -> Response {
+    let csrf = foljupp_store::random_token();
+    let notice = q.utloggad.map(|_| Lang::Sv.t("logout-done"));
+    let mut resp = render(&login_page(
+        &csrf,
+        &safe_next(q.next.as_deref()),
+        "",
+        None,
+        notice,
+    ));
+    if let Ok(v) = auth::set_cookie(
+        LOGIN_CSRF_COOKIE,
+        &csrf,
+        Some(3600),
+        state.config.secure_cookies,
+    )
+    .parse()
+    {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    name: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+pub async fn login(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let next = safe_next(f.next.as_deref());
+    let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if expected.is_empty() || expected != f.csrf {
+        return Ok(error_page(StatusCode::FORBIDDEN, &Lang::Sv.t("error-csrf")));
+    }
+    let account = state.store.account_by_name(f.name.trim()).await?;
+    let ok = match &account {
+        Some(a) if !a.disabled => a
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| auth::verify_password(h, &f.password)),
+        _ => {
+            // Spend the same time as a real check so that timing does not
+            // tell which account names exist.
+            let _ = auth::verify_password(auth::dummy_hash(), &f.password);
+            false
+        }
+    };
+    let Some(account) = account.filter(|_| ok) else {
+        tracing::warn!("failed login");
+        let mut resp = render(&login_page(
+            expected,
+            &next,
+            f.name.trim(),
+            Some(Lang::Sv.t("login-failed")),
+            None,
+        ));
+        *resp.status_mut() = StatusCode::UNAUTHORIZED;
+        return Ok(resp);
+    };
+    // A fresh session id at every login; an old one presented is dropped.
+    if let Some(old) = auth::cookie(&headers, SESSION_COOKIE) {
+        state.store.delete_session(&auth::sha256_hex(old)).await?;
+    }
+    let cookie = auth::start_session(&state, account.id).await?;
+    tracing::info!(account = account.id, "login");
+    let mut resp = Redirect::to(&next).into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookie
+            .parse()
+            .map_err(|_| AppError::Internal("cookie".into()))?,
+    );
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        auth::set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), state.config.secure_cookies)
+            .parse()
+            .map_err(|_| AppError::Internal("cookie".into()))?,
+    );
+    Ok(resp)
+}
+
+pub async fn logout(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+) -> Result<Response, AppError> {
+    if let Some((hash, _)) = &p.session {
+        state.store.delete_session(hash).await?;
+    }
+    tracing::info!(account = p.account_id, "logout");
+    let mut resp = Redirect::to("/login?utloggad=1").into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        auth::set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies)
+            .parse()
+            .map_err(|_| AppError::Internal("cookie".into()))?,
+    );
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+pub struct OverviewQuery {
+    year: Option<String>,
+    district: Option<String>,
+}
+
+/// The KPIs shown as cards on the overview, in order.
+const OVERVIEW_KPIS: [(&str, &str); 8] = [
+    ("conversations", "Råd- och stödsamtal"),
+    (
+        "conversations_target_group",
+        "Samtal med målgruppen (väntar barn eller 0–6 år)",
+    ),
+    ("new_contacts", "Nya samtalskontakter"),
+    ("home_visits", "Hembesök"),
+    (
+        "families_started",
+        "Familjer som börjat i hembesöksprogrammet",
+    ),
+    (
+        "group_meetings",
+        "Tematräffar, dialogcaféer och föreläsningar",
+    ),
+    ("programme_groups", "Grupper i föräldraskapsstödsprogram"),
+    ("parents_reached", "Föräldrar som nåtts"),
+];
+
+fn definition(code: &str) -> String {
+    foljupp_stats::DEFINITIONS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, sv, _)| sv.to_string())
+        .unwrap_or_default()
+}
+
+fn fmt_kpi(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => format_thousands(i),
+            None => n
+                .as_f64()
+                .map(|f| format!("{:.0} %", f * 100.0))
+                .unwrap_or_default(),
+        },
+        serde_json::Value::String(s) => s.clone(),
+        _ => "–".into(),
+    }
+}
+
+pub fn format_thousands(n: i64) -> String {
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('\u{a0}');
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        format!("−{out}")
+    } else {
+        out
+    }
+}
+
+pub async fn overview(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<OverviewQuery>,
+) -> Result<Response, AppError> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let year = match q.year.as_deref().filter(|s| !s.is_empty()) {
+        None => today.year(),
+        Some(y) => match y.parse::<i32>() {
+            Ok(y) if (2000..=today.year()).contains(&y) => y,
+            _ => {
+                return Err(AppError::BadRequest(format!(
+                    "Året {y:?} går inte att visa. Välj ett år mellan 2000 och {}.",
+                    today.year()
+                )))
+            }
+        },
+    };
+    let district_choice = !p.role.is_district_bound();
+    let district = if district_choice {
+        q.district.filter(|d| !d.is_empty())
+    } else {
+        p.district.clone()
+    };
+    if let Some(d) = &district {
+        if state.organisation.district(d).is_none() {
+            return Err(AppError::BadRequest(format!(
+                "Stadsdelsförvaltningen {d:?} finns inte."
+            )));
+        }
+    }
+    if !crate::routes::may_see(&p, district.as_deref()) {
+        return Err(AppError::Forbidden(Lang::Sv.t("error-forbidden")));
+    }
+    let period = Period::year(year).ok_or_else(|| AppError::BadRequest("ogiltigt år".into()))?;
+    let regs = state
+        .store
+        .load_registrations(
+            &state.config.municipality,
+            period,
+            district.as_deref(),
+            None,
+        )
+        .await?;
+    let req = foljupp_stats::ReportRequest {
+        municipality: state.config.municipality.clone(),
+        district: district.clone(),
+        period,
+        as_of: None,
+        compare: false,
+        threshold: state.config.threshold,
+    };
+    let report = foljupp_stats::build_report(&state.organisation, &regs, &req);
+    let json = serde_json::to_value(&report).map_err(|e| AppError::Internal(e.to_string()))?;
+    let cards = OVERVIEW_KPIS
+        .iter()
+        .map(|(code, label)| Card {
+            value: fmt_kpi(&json["kpis"][code]),
+            label: label.to_string(),
+            definition: definition(code),
+        })
+        .collect();
+    let row_kpis = [
+        "conversations",
+        "new_contacts",
+        "home_visits",
+        "group_meetings",
+        "programme_groups",
+    ];
+    let rows = if district.is_none() {
+        state
+            .organisation
+            .districts
+            .iter()
+            .map(|d| {
+                (
+                    d.name.clone(),
+                    row_kpis
+                        .iter()
+                        .map(|k| fmt_kpi(&json["districts"][&d.code]["kpis"][k]))
+                        .collect(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let scope_label = match &district {
+        Some(d) => state.organisation.district_name(d).to_string(),
+        None => state.organisation.name.clone(),
+    };
+    let page = OverviewPage {
+        ui: Lang::Sv,
+        title: Lang::Sv.t("overview-title"),
+        nav: Nav::of(&p),
+        scope_label,
+        year,
+        years: (2019..=today.year()).rev().collect(),
+        district: district.clone().unwrap_or_default(),
+        district_choice,
+        districts: state
+            .organisation
+            .districts
+            .iter()
+            .map(|d| (d.code.clone(), d.name.clone()))
+            .collect(),
+        empty: regs.is_empty(),
+        cards,
+        columns: vec![
+            "Samtal".into(),
+            "Nya kontakter".into(),
+            "Hembesök".into(),
+            "Gruppträffar".into(),
+            "Programgrupper".into(),
+        ],
+        rows,
+    };
+    Ok(render(&page))
+}
+
+pub async fn register_pick(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+) -> Response {
+    render(&PickPage {
+        ui: Lang::Sv,
+        title: Lang::Sv.t("register-title"),
+        nav: Nav::of(&p),
+        kinds: Kind::ALL
+            .iter()
+            .map(|k| (k.code(), state.forms.kind(*k).label_sv.clone()))
+            .collect(),
+    })
+}
+
+fn parse_kind(s: &str) -> Result<Kind, AppError> {
+    s.parse().map_err(|_| AppError::NotFound)
+}
+
+/// Default values of a new form: today, and the district and unit this
+/// device registered for last (or the user's own district).
+fn defaults(state: &SharedState, p: &Principal, headers: &HeaderMap) -> Input {
+    let mut v = Input::new();
+    let today = time::OffsetDateTime::now_utc().date();
+    v.insert("date".into(), vec![foljupp_core::format_date(today)]);
+    let remembered = auth::cookie(headers, PLACE_COOKIE).and_then(|c| c.split_once('|'));
+    let (mut district, mut unit) = match remembered {
+        Some((d, u)) => (d.to_string(), u.to_string()),
+        None => (String::new(), String::new()),
+    };
+    if let Some(own) = &p.district {
+        if &district != own {
+            district = own.clone();
+            unit.clear();
+        }
+    }
+    if state.organisation.district(&district).is_some() {
+        v.insert("district".into(), vec![district]);
+        if state.organisation.unit(&unit).is_some() {
+            v.insert("unit".into(), vec![unit]);
+        }
+    }
+    v
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    state: &SharedState,
+    p: &Principal,
+    kind: Kind,
+    values: &Input,
+    errors: &BTreeMap<String, String>,
+    saved: bool,
+) -> Response {
+    let def = state.forms.kind(kind);
+    let view = FormView {
+        forms: &state.forms,
+        org: &state.organisation,
+        kind: def,
+        lang: Lang::Sv,
+        values,
+        errors,
+        only_district: if p.role.is_district_bound() {
+            p.district.as_deref()
+        } else {
+            None
+        },
+    };
+    render(&FormPage {
+        ui: Lang::Sv,
+        title: def.label_sv.clone(),
+        nav: Nav::of(p),
+        kind_code: kind.code(),
+        kind_label: def.label_sv.clone(),
+        form_html: view.render(),
+        saved,
+        has_errors: !errors.is_empty(),
+        csrf: p.csrf_token().to_string(),
+    })
+}
+
+pub async fn register_form(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Path(kind): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let kind = parse_kind(&kind)?;
+    let values = defaults(&state, &p, &headers);
+    Ok(form_page(
+        &state,
+        &p,
+        kind,
+        &values,
+        &BTreeMap::new(),
+        false,
+    ))
+}
+
+pub async fn register_submit(
+    State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
+    Path(kind): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let kind = parse_kind(&kind)?;
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let (input, raw, participant_error) = html::form_input(pairs);
+    let today = time::OffsetDateTime::now_utc().date();
+    let ctx = DecodeContext {
+        organisation: &state.organisation,
+        today,
+    };
+    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    let decoded = state.forms.decode(kind, &input, &ctx);
+    if let Err(errs) = &decoded {
+        for e in errs {
+            errors
+                .entry(e.field.clone())
+                .or_insert_with(|| e.message.clone());
+        }
+    }
+    if let Some((f, m)) = participant_error {
+        errors.insert(f, m);
+    }
+    if let Some(msg) = district_violation(
+        &p,
+        input
+            .get("district")
+            .and_then(|v| v.first())
+            .map(String::as_str),
+    ) {
+        errors.insert("district".into(), msg);
+    }
+    let reg = match decoded {
+        Ok(r) if errors.is_empty() => r,
+        _ => {
+            let mut resp = form_page(&state, &p, kind, &raw, &errors, false);
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(resp);
+        }
+    };
+    state
+        .store
+        .insert_registrations(
+            &state.config.municipality,
+            std::slice::from_ref(&reg),
+            &mut |_| {},
+        )
+        .await?;
+    state
+        .metrics
+        .registrations_stored
+        .fetch_add(1, Ordering::Relaxed);
+    // "Register another like this": the same values, without the parent's
+    // answers (they belong to the one conversation).
+    let like: Input = raw
+        .into_iter()
+        .filter(|(k, _)| !(k.starts_with("q_") || k == "programme_helpful"))
+        .collect();
+    let mut resp = form_page(&state, &p, kind, &like, &BTreeMap::new(), true);
+    let place = format!("{}|{}", reg.district, reg.code("unit").unwrap_or_default());
+    if let Ok(v) = auth::set_cookie(
+        PLACE_COOKIE,
+        &place,
+        Some(365 * 24 * 3600),
+        state.config.secure_cookies,
+    )
+    .parse()
+    {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// A district-bound user may register only for their own district.
+pub fn district_violation(p: &Principal, district: Option<&str>) -> Option<String> {
+    match (p.role.is_district_bound(), district, p.district.as_deref()) {
+        (true, Some(d), Some(own)) if d.trim() != own && !d.trim().is_empty() => Some(format!(
+            "Du kan bara registrera för din egen stadsdelsförvaltning ({}).",
+            own
+        )),
+        (true, _, None) => Some(
+            "Ditt konto saknar stadsdelsförvaltning. Be en förvaltare att lägga till den.".into(),
+        ),
+        _ => None,
+    }
+}
