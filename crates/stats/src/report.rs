@@ -1,0 +1,460 @@
+//! The report of REPORT.md, computed from tallies: KPIs with their
+//! disclosure rule for shares, and breakdowns protected as one table of
+//! codes × districts (see [`crate::disclosure`]).
+
+use crate::disclosure::{DisclosureControl, Mark, Pos, Table};
+use crate::tally::{Tally, BREAKDOWNS, PROGRAMME_HELPFUL, QUESTIONS};
+use crate::ReportRequest;
+use foljupp_core::{Date, Organisation};
+use serde::{Serialize, Serializer};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One KPI value. Counts serialize as JSON integers, shares as fractions
+/// between 0 and 1, changes as percent (15.4 means +15.4 %).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kpi {
+    Count(u64),
+    /// A fraction 0..=1 (screens show it as a percentage).
+    Share(f64),
+    /// A percent change, rounded to one decimal: 10.0 means +10 %.
+    Percent(f64),
+}
+
+impl Kpi {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Kpi::Count(n) => n as f64,
+            Kpi::Share(x) | Kpi::Percent(x) => x,
+        }
+    }
+}
+
+impl Serialize for Kpi {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Kpi::Count(n) => s.serialize_u64(n),
+            Kpi::Share(x) | Kpi::Percent(x) => s.serialize_f64(x),
+        }
+    }
+}
+
+/// The text of a cell hidden by secondary suppression whose value is at or
+/// above the threshold ("uppgift ej tillgänglig", as in Swedish official
+/// statistics). Showing it as `"<5"` would state something false.
+pub const HIDDEN: &str = "..";
+
+/// One published breakdown cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell {
+    Count(u64),
+    /// Suppressed, value below the threshold (0..=T−1): `"<T"`.
+    Below(u32),
+    /// Suppressed, value at or above the threshold: [`HIDDEN`].
+    Hidden,
+}
+
+impl Cell {
+    fn of(value: u64, mark: Mark, threshold: u32) -> Cell {
+        if !mark.is_suppressed() {
+            Cell::Count(value)
+        } else if value < u64::from(threshold) {
+            Cell::Below(threshold)
+        } else {
+            Cell::Hidden
+        }
+    }
+
+    /// The count, if published.
+    pub fn count(self) -> Option<u64> {
+        match self {
+            Cell::Count(n) => Some(n),
+            Cell::Below(_) | Cell::Hidden => None,
+        }
+    }
+
+    pub fn is_suppressed(self) -> bool {
+        self.count().is_none()
+    }
+
+    /// As shown on screens and in exports: `"12"`, `"<5"` or `".."`.
+    pub fn text(self) -> String {
+        match self {
+            Cell::Count(n) => n.to_string(),
+            Cell::Below(t) => format!("<{t}"),
+            Cell::Hidden => HIDDEN.to_string(),
+        }
+    }
+}
+
+impl Serialize for Cell {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Cell::Count(n) => s.serialize_u64(n),
+            other => s.serialize_str(&other.text()),
+        }
+    }
+}
+
+/// KPI code → value; every code of [`crate::DEFINITIONS`] is present,
+/// `None` (JSON null) when the figure is not given.
+pub type Kpis = BTreeMap<String, Option<Kpi>>;
+/// Code → cell. A code appears when its count is above zero or its cell is
+/// suppressed; an absent code has the count 0.
+pub type Breakdown = BTreeMap<String, Cell>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Scope {
+    pub municipality: String,
+    /// `None`: the whole municipality.
+    pub district: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportPeriod {
+    #[serde(serialize_with = "ser_date")]
+    pub from: Date,
+    #[serde(serialize_with = "ser_date")]
+    pub to: Date,
+    #[serde(serialize_with = "ser_opt_date")]
+    pub as_of: Option<Date>,
+}
+
+fn ser_date<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&foljupp_core::format_date(*d))
+}
+
+fn ser_opt_date<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => ser_date(d, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// The figures of one district.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistrictReport {
+    pub kpis: Kpis,
+    pub breakdowns: BTreeMap<String, Breakdown>,
+}
+
+impl DistrictReport {
+    pub fn kpi(&self, code: &str) -> Option<f64> {
+        self.kpis.get(code).copied().flatten().map(Kpi::as_f64)
+    }
+
+    pub fn breakdown(&self, name: &str) -> Option<&Breakdown> {
+        self.breakdowns.get(name)
+    }
+}
+
+/// The report; serializes to exactly the JSON shape of REPORT.md.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub scope: Scope,
+    pub period: ReportPeriod,
+    pub threshold: u32,
+    pub kpis: Kpis,
+    pub breakdowns: BTreeMap<String, Breakdown>,
+    /// Every district of the organisation in scope (one for a district
+    /// scope), with zeros where nothing was registered; a district code
+    /// found in the registrations but unknown to the organisation is listed
+    /// too, so that the districts add up to the municipality.
+    pub districts: BTreeMap<String, DistrictReport>,
+}
+
+impl Report {
+    /// A KPI of the scope as a number; `None` when not given (or unknown).
+    pub fn kpi(&self, code: &str) -> Option<f64> {
+        self.kpis.get(code).copied().flatten().map(Kpi::as_f64)
+    }
+
+    pub fn breakdown(&self, name: &str) -> Option<&Breakdown> {
+        self.breakdowns.get(name)
+    }
+
+    pub fn district(&self, code: &str) -> Option<&DistrictReport> {
+        self.districts.get(code)
+    }
+
+    pub fn district_kpi(&self, district: &str, code: &str) -> Option<f64> {
+        self.district(district).and_then(|d| d.kpi(code))
+    }
+}
+
+/// What the full-year projection needs: how many tertials of the year are
+/// completed by `as_of`, and per district the conversations from the start
+/// of the year to the end of the last completed tertial (see
+/// [`ReportRequest::projection_window`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Projection {
+    pub tertials_completed: u8,
+    pub conversations: BTreeMap<String, u64>,
+}
+
+impl Projection {
+    /// Conversations ÷ tertials completed × 3, rounded half up to a whole
+    /// conversation; `None` before the first tertial is completed.
+    fn project(&self, conversations: u64) -> Option<u64> {
+        let k = u64::from(self.tertials_completed);
+        (k > 0).then(|| (conversations * 3 + k / 2) / k)
+    }
+}
+
+/// The report from tallies per district.
+///
+/// - `current`: per district, the tally of [`ReportRequest::current_window`].
+///   Pass every district's tally even for a district scope: the suppression
+///   pattern is computed over the whole codes × districts table, so a
+///   district's cells read the same in its own report as in the
+///   municipality's (otherwise comparing the two would undo the suppression).
+/// - `previous`: per district, the tally of [`ReportRequest::previous_window`];
+///   `change_*` are null without it or when `req.compare` is false.
+/// - `projection`: for [`ReportRequest::projection_window`];
+///   `projection_full_year` is null without it.
+pub fn report_from_tallies(
+    org: &Organisation,
+    current: &BTreeMap<String, Tally>,
+    previous: Option<&BTreeMap<String, Tally>>,
+    projection: Option<&Projection>,
+    req: &ReportRequest,
+) -> Report {
+    let empty = Tally::default();
+    let previous = previous.filter(|_| req.compare);
+    let projection = projection.filter(|_| req.projection_window().is_some());
+
+    // The columns of the disclosure table: every district of the
+    // organisation, every district that has registrations, and the scope.
+    let mut columns: BTreeSet<&str> = org.districts.iter().map(|d| d.code.as_str()).collect();
+    columns.extend(current.keys().map(String::as_str));
+    if let Some(d) = &req.district {
+        columns.insert(d.as_str());
+    }
+    let columns: Vec<&str> = columns.into_iter().collect();
+    let tallies: Vec<&Tally> = columns
+        .iter()
+        .map(|d| current.get(*d).unwrap_or(&empty))
+        .collect();
+
+    let in_scope = |d: &str| req.district.as_deref().is_none_or(|s| s == d);
+    let sum_over = |map: &BTreeMap<String, Tally>| {
+        let mut t = Tally::default();
+        for (d, tally) in map {
+            if in_scope(d) {
+                t.merge(tally);
+            }
+        }
+        t
+    };
+    let scope_current = sum_over(current);
+    let scope_previous = previous.map(sum_over);
+    let scope_projection = projection.and_then(|p| {
+        let n = p
+            .conversations
+            .iter()
+            .filter(|(d, _)| in_scope(d))
+            .map(|(_, n)| n)
+            .sum();
+        p.project(n)
+    });
+
+    let dc = DisclosureControl::new(req.threshold);
+    let protected = protect_breakdowns(&tallies, dc);
+
+    let mut districts = BTreeMap::new();
+    let mut scope_breakdowns = BTreeMap::new();
+    for (j, code) in columns.iter().enumerate() {
+        if !in_scope(code) {
+            continue;
+        }
+        let prev = previous.map(|p| p.get(*code).unwrap_or(&empty));
+        let proj =
+            projection.and_then(|p| p.project(p.conversations.get(*code).copied().unwrap_or(0)));
+        let breakdowns: BTreeMap<String, Breakdown> = protected
+            .iter()
+            .map(|(name, b)| (name.to_string(), b.columns[j].clone()))
+            .collect();
+        if req.district.is_some() {
+            scope_breakdowns = breakdowns.clone();
+        }
+        districts.insert(
+            code.to_string(),
+            DistrictReport {
+                kpis: kpis(tallies[j], prev, proj, req.threshold),
+                breakdowns,
+            },
+        );
+    }
+    if req.district.is_none() {
+        scope_breakdowns = protected
+            .into_iter()
+            .map(|(name, b)| (name.to_string(), b.margin))
+            .collect();
+    }
+
+    Report {
+        scope: Scope {
+            municipality: req.municipality.clone(),
+            district: req.district.clone(),
+        },
+        period: ReportPeriod {
+            from: req.period.from,
+            to: req.period.to,
+            as_of: req.as_of,
+        },
+        threshold: req.threshold,
+        kpis: kpis(
+            &scope_current,
+            scope_previous.as_ref(),
+            scope_projection,
+            req.threshold,
+        ),
+        breakdowns: scope_breakdowns,
+        districts,
+    }
+}
+
+/// The KPIs of one tally (a district or the scope). `previous` is the same
+/// unit one year earlier; `projected` the full-year projection.
+fn kpis(t: &Tally, previous: Option<&Tally>, projected: Option<u64>, threshold: u32) -> Kpis {
+    // REPORT.md: a share over a base below the threshold is not given.
+    let share = |num: u64, base: u64| {
+        (base > 0 && base >= u64::from(threshold)).then(|| Kpi::Share(num as f64 / base as f64))
+    };
+    // Percent, one decimal; null without a previous figure to compare with.
+    let change = |field: fn(&Tally) -> u64| {
+        previous.and_then(|p| {
+            let (now, before) = (field(t) as f64, field(p) as f64);
+            (before > 0.0).then(|| Kpi::Percent(((now - before) / before * 1000.0).round() / 10.0))
+        })
+    };
+    let count = |n: u64| Some(Kpi::Count(n));
+
+    let mut out: Vec<(String, Option<Kpi>)> = [
+        ("conversations", count(t.conversations)),
+        ("conversations_target_group", count(t.target_group)),
+        ("new_contacts", count(t.new_contacts)),
+        ("share_series_le5", share(t.series_le5, t.conversations)),
+        ("share_mother", share(t.with_mother, t.with_participants)),
+        ("share_father", share(t.with_father, t.with_participants)),
+        ("single_share_mother", share(t.single_mother, t.single)),
+        ("single_share_father", share(t.single_father, t.single)),
+        ("conversations_other_adult", count(t.with_other_adult)),
+        ("conversations_other_language", count(t.other_language)),
+        ("projection_full_year", projected.map(Kpi::Count)),
+        ("change_conversations", change(|t| t.conversations)),
+        ("change_new_contacts", change(|t| t.new_contacts)),
+        ("home_visits", count(t.home_visits)),
+        ("families_started", count(t.families_started)),
+        ("families_completed", count(t.families_completed)),
+        (
+            "share_mother_present",
+            share(t.mother_present, t.home_visits),
+        ),
+        (
+            "share_father_present",
+            share(t.father_present, t.home_visits),
+        ),
+        ("change_home_visits", change(|t| t.home_visits)),
+        ("group_meetings", count(t.group_meetings)),
+        (
+            "group_meeting_participants",
+            count(t.meeting_women + t.meeting_men + t.meeting_other_gender),
+        ),
+        (
+            // "Known gender" is women + men: the form lumps other and
+            // unknown together, so that column cannot be split.
+            "group_meeting_share_women",
+            share(t.meeting_women, t.meeting_women + t.meeting_men),
+        ),
+        ("change_group_meetings", change(|t| t.group_meetings)),
+        ("programme_groups", count(t.programme_groups)),
+        ("programme_started", count(t.programme_started)),
+        ("programme_completed", count(t.programme_completed)),
+        (
+            "programme_completion",
+            share(t.programme_completed, t.programme_started),
+        ),
+        ("change_programme_groups", change(|t| t.programme_groups)),
+        (
+            "parents_reached",
+            count(t.new_contact_participants + t.adults_at_first_visit),
+        ),
+        ("collaborations", count(t.collaborations)),
+        ("open_preschool_reports", count(t.open_preschool_reports)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+
+    for (q, idx) in QUESTIONS.into_iter().chain([PROGRAMME_HELPFUL]) {
+        let answers = &t.breakdowns[idx];
+        let n = |a: &str| answers.get(a).copied().unwrap_or(0);
+        let answered: u64 = answers
+            .iter()
+            .filter(|(a, _)| a.as_str() != "no_answer")
+            .map(|(_, n)| n)
+            .sum();
+        out.push((format!("{q}_answered"), count(answered)));
+        out.push((format!("{q}_top_share"), share(n("yes_really"), answered)));
+        out.push((
+            format!("{q}_positive_share"),
+            share(n("yes_really") + n("yes"), answered),
+        ));
+    }
+    out.into_iter().collect()
+}
+
+/// One breakdown after suppression: the municipality's map (the row
+/// totals) and one map per column (district).
+struct Protected {
+    margin: Breakdown,
+    columns: Vec<Breakdown>,
+}
+
+fn protect_breakdowns(tallies: &[&Tally], dc: DisclosureControl) -> Vec<(&'static str, Protected)> {
+    BREAKDOWNS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let counts: Vec<BTreeMap<String, u64>> =
+                tallies.iter().map(|t| t.breakdown(i)).collect();
+            let codes: Vec<&String> = counts
+                .iter()
+                .flat_map(BTreeMap::keys)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let table = Table::from_fn(codes.len(), counts.len(), |r, c| {
+                counts[c].get(codes[r]).copied().unwrap_or(0)
+            });
+            let pattern = dc.protect(&table).pattern;
+            let threshold = dc.threshold;
+            let margin = codes
+                .iter()
+                .enumerate()
+                .map(|(r, code)| {
+                    let cell = Cell::of(
+                        table.row_total(r),
+                        pattern.mark(Pos::RowTotal(r)),
+                        threshold,
+                    );
+                    ((*code).clone(), cell)
+                })
+                .collect();
+            let columns = (0..counts.len())
+                .map(|c| {
+                    codes
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(r, code)| {
+                            let (v, mark) = (table.get(r, c), pattern.mark(Pos::Cell(r, c)));
+                            (v > 0 || mark.is_suppressed())
+                                .then(|| ((*code).clone(), Cell::of(v, mark, threshold)))
+                        })
+                        .collect()
+                })
+                .collect();
+            (*name, Protected { margin, columns })
+        })
+        .collect()
+}
