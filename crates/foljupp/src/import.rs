@@ -245,3 +245,20 @@ mod tests {
         assert_eq!(lines, [3, 4]);
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    /// docs/csv-format.md documents the formats; it must list every column
+    /// of every kind, so that the documentation cannot drift from the forms.
+    #[test]
+    fn docs_list_every_column() {
+        let doc = include_str!("../../../docs/csv-format.md");
+        let forms = foljupp_core::FormSet::defaults();
+        for kind in foljupp_core::Kind::ALL {
+            assert!(doc.contains(&format!("## `{}`", kind.code())), "{kind}");
+            for f in &forms.kind(kind).fields {
+                assert!(doc.contains(&format!("`{}`", f.name)), "{kind}.{}", f.name);
+            }
+        }
+    }
+}

@@ -252,7 +252,8 @@ async fn run(cli: Cli) -> Result<()> {
                         from: load_from,
                         to: period.to,
                     },
-                    district.as_deref(),
+                    // Every district: suppression must match the city's report.
+                    None,
                     None,
                 )
                 .await?;

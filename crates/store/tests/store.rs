@@ -1,6 +1,8 @@
 //! The store on both backends: migrations, the privacy rule on the live
 //! schema, and registrations written and read back unchanged.
 
+#![allow(clippy::unwrap_used)]
+
 use foljupp_core::forms::DecodeContext;
 use foljupp_core::{FormSet, Input, Kind, Organisation, Period};
 use foljupp_store::{testing, Store};

@@ -238,7 +238,9 @@ pub async fn report(
                 from: load_from,
                 to: period.to,
             },
-            district.as_deref(),
+            // Every district: the report's suppression must be the same
+            // whether a district is seen alone or in the city's report.
+            None,
             None,
         )
         .await?;

@@ -37,10 +37,7 @@ impl Lang {
     }
 
     fn id(self) -> LanguageIdentifier {
-        match self.code().parse() {
-            Ok(id) => id,
-            Err(_) => LanguageIdentifier::default(),
-        }
+        self.code().parse().unwrap_or_default()
     }
 
     /// The text of `key` in this language.

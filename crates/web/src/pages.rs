@@ -364,14 +364,15 @@ fn definition(code: &str) -> String {
         .unwrap_or_default()
 }
 
-fn fmt_kpi(v: &serde_json::Value) -> String {
+/// A KPI as shown on screen: counts with thousands separators, shares (JSON
+/// fractions) and `change_*` (already percent) as percentages.
+fn fmt_kpi(code: &str, v: &serde_json::Value) -> String {
     match v {
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => format_thousands(i),
-            None => n
-                .as_f64()
-                .map(|f| format!("{:.0} %", f * 100.0))
-                .unwrap_or_default(),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (_, Some(f)) if code.starts_with("change_") => format!("{f:+.1} %"),
+            (Some(i), _) if !code.contains("share") => format_thousands(i),
+            (_, Some(f)) => format!("{:.0} %", f * 100.0),
+            _ => String::new(),
         },
         serde_json::Value::String(s) => s.clone(),
         _ => "–".into(),
@@ -382,7 +383,7 @@ pub fn format_thousands(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('\u{a0}');
         }
         out.push(ch);
@@ -434,7 +435,9 @@ pub async fn overview(
         .load_registrations(
             &state.config.municipality,
             period,
-            district.as_deref(),
+            // Every district: the report's suppression must be the same
+            // whether a district is seen alone or in the city's report.
+            None,
             None,
         )
         .await?;
@@ -451,7 +454,7 @@ pub async fn overview(
     let cards = OVERVIEW_KPIS
         .iter()
         .map(|(code, label)| Card {
-            value: fmt_kpi(&json["kpis"][code]),
+            value: fmt_kpi(code, &json["kpis"][code]),
             label: label.to_string(),
             definition: definition(code),
         })
@@ -473,7 +476,7 @@ pub async fn overview(
                     d.name.clone(),
                     row_kpis
                         .iter()
-                        .map(|k| fmt_kpi(&json["districts"][&d.code]["kpis"][k]))
+                        .map(|k| fmt_kpi(k, &json["districts"][&d.code]["kpis"][k]))
                         .collect(),
                 )
             })
@@ -500,7 +503,9 @@ pub async fn overview(
             .iter()
             .map(|d| (d.code.clone(), d.name.clone()))
             .collect(),
-        empty: regs.is_empty(),
+        empty: json["kpis"]
+            .as_object()
+            .is_none_or(|k| k.values().all(|v| v.as_f64().is_none_or(|f| f == 0.0))),
         cards,
         columns: vec![
             "Samtal".into(),
