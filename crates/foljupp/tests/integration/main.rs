@@ -1,0 +1,10 @@
+//! Integration tests: the real server on a random port, a fresh database of
+//! each backend (SQLite always, PostgreSQL when FOLJUPP_TEST_PG is set), and
+//! real HTTP. They are modules of this one test binary so that the workspace
+//! links once; add a module per area.
+
+#![allow(clippy::unwrap_used)]
+
+mod cli;
+mod common;
+mod registration;
