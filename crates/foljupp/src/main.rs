@@ -90,6 +90,19 @@ enum Command {
         #[arg(long, env = "FOLJUPP_THRESHOLD", default_value_t = 5)]
         threshold: u32,
     },
+    /// A consistent copy of the database while the server runs: SQLite's
+    /// online backup (`VACUUM INTO`), or `pg_dump --format=custom`.
+    Backup {
+        #[command(flatten)]
+        db: DbArg,
+        path: std::path::PathBuf,
+    },
+    /// Restore a backup into an empty database.
+    Restore {
+        #[command(flatten)]
+        db: DbArg,
+        path: std::path::PathBuf,
+    },
     /// Staff accounts.
     User {
         #[command(subcommand)]
@@ -272,6 +285,45 @@ async fn run(cli: Cli) -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
+        Command::Backup { db, path } => {
+            if is_postgres(&db.db) {
+                run_tool(
+                    "pg_dump",
+                    &[
+                        "--format=custom",
+                        "--no-owner",
+                        "--file",
+                        &path.to_string_lossy(),
+                        &db.db,
+                    ],
+                )?;
+            } else {
+                open(&db).await?.backup_sqlite(&path).await?;
+            }
+            println!("Säkerhetskopian är skriven till {}.", path.display());
+            Ok(())
+        }
+        Command::Restore { db, path } => {
+            if is_postgres(&db.db) {
+                // Into an empty database: pg_restore creates the schema and
+                // fails as a whole (one transaction) if anything exists.
+                run_tool(
+                    "pg_restore",
+                    &[
+                        "--exit-on-error",
+                        "--single-transaction",
+                        "--no-owner",
+                        "--dbname",
+                        &db.db,
+                        &path.to_string_lossy(),
+                    ],
+                )?;
+            } else {
+                open(&db).await?.restore_sqlite(&path).await?;
+            }
+            println!("Databasen är återställd från {}.", path.display());
+            Ok(())
+        }
         Command::User {
             action:
                 UserAction::Add {
@@ -337,6 +389,24 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres:") || url.starts_with("postgresql:")
+}
+
+/// Runs a PostgreSQL client tool; its own messages go to our stderr.
+fn run_tool(tool: &str, args: &[&str]) -> Result<()> {
+    let status = std::process::Command::new(tool)
+        .args(args)
+        .status()
+        .with_context(|| {
+            format!("{tool} kunde inte startas; installera PostgreSQL-klienten (postgresql-client)")
+        })?;
+    if !status.success() {
+        bail!("{tool} misslyckades ({status})");
+    }
+    Ok(())
 }
 
 fn read_password() -> Result<String> {

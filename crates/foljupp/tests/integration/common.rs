@@ -12,6 +12,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct App {
     pub backend: &'static str,
+    db_url: String,
     pub base: String,
     pub store: Store,
     pub http: reqwest::Client,
@@ -31,6 +32,7 @@ impl App {
                 .unwrap();
         App {
             backend,
+            db_url: db_url.clone(),
             base: format!("http://{addr}"),
             store,
             http: reqwest::Client::builder()
@@ -46,6 +48,11 @@ impl App {
             apps.push(App::start(backend, url).await);
         }
         apps
+    }
+
+    /// The database URL, for running the command line against it.
+    pub fn store_url(&self) -> String {
+        self.db_url.clone()
     }
 
     pub fn url(&self, path: &str) -> String {
