@@ -30,6 +30,7 @@
 pub mod definitions;
 pub mod disclosure;
 pub mod report;
+pub mod rollup;
 pub mod tally;
 
 pub use definitions::{definition, BREAKDOWN_DEFINITIONS, DEFINITIONS};
@@ -38,6 +39,7 @@ pub use report::{
     report_from_tallies, Breakdown, Cell, DistrictReport, Kpi, Kpis, Projection, Report,
     ReportPeriod, Scope, HIDDEN,
 };
+pub use rollup::Rollup;
 pub use tally::{Tally, BREAKDOWNS};
 
 use foljupp_core::{Date, Kind, Organisation, Period, Registration, Tertial};

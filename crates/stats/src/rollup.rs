@@ -1,0 +1,152 @@
+//! Precomputed counts: a [`Rollup`] keeps one [`Tally`] per district and
+//! day, and one per district and month, so that a report over any period
+//! merges a few dozen tallies instead of reading every registration.
+//!
+//! It is kept current on every write ([`Rollup::add`]) and built once at
+//! start from the stored registrations. The definitions stay in one place:
+//! a rollup only groups [`Tally::add`]'s counts, and [`Rollup::report`] ends
+//! in the same [`report_from_tallies`] as [`crate::build_report`]; a test
+//! holds the two equal on random data.
+//!
+//! Memory grows with districts × days, not with the number of registrations.
+
+use crate::{report_from_tallies, Projection, Report, ReportRequest, Tally};
+use foljupp_core::{Date, Kind, Organisation, Period, Registration};
+use std::collections::BTreeMap;
+use time::Month;
+
+/// Counts of one district: per day, and per calendar month.
+#[derive(Debug, Clone, Default)]
+struct DistrictRollup {
+    days: BTreeMap<Date, Tally>,
+    months: BTreeMap<(i32, u8), Tally>,
+    /// Conversations per day, for the projection window.
+    conversations: BTreeMap<Date, u64>,
+}
+
+fn first_of_month(year: i32, month: u8) -> Option<Date> {
+    Date::from_calendar_date(year, Month::try_from(month).ok()?, 1).ok()
+}
+
+fn next_month((year, month): (i32, u8)) -> (i32, u8) {
+    if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    }
+}
+
+impl DistrictRollup {
+    fn add(&mut self, r: &Registration) {
+        self.days.entry(r.date).or_default().add(r);
+        self.months
+            .entry((r.date.year(), u8::from(r.date.month())))
+            .or_default()
+            .add(r);
+        if r.kind == Kind::Conversation {
+            *self.conversations.entry(r.date).or_default() += 1;
+        }
+    }
+
+    /// The counts of the days in `window`: whole months from the monthly
+    /// tallies, the ragged ends from the daily ones.
+    fn tally(&self, window: Period) -> Tally {
+        let mut t = Tally::default();
+        let mut day = window.from;
+        while day <= window.to {
+            let ym = (day.year(), u8::from(day.month()));
+            let month_start = first_of_month(ym.0, ym.1);
+            let next = next_month(ym);
+            let month_end = first_of_month(next.0, next.1).and_then(Date::previous_day);
+            match (month_start, month_end) {
+                (Some(start), Some(end)) if start == day && end <= window.to => {
+                    if let Some(m) = self.months.get(&ym) {
+                        t.merge(m);
+                    }
+                    match end.next_day() {
+                        Some(d) => day = d,
+                        None => break,
+                    }
+                }
+                (_, Some(end)) => {
+                    let last = end.min(window.to);
+                    for (_, d) in self.days.range(day..=last) {
+                        t.merge(d);
+                    }
+                    match last.next_day() {
+                        Some(d) => day = d,
+                        None => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        t
+    }
+}
+
+/// Counts of one municipality, by district and day.
+#[derive(Debug, Clone, Default)]
+pub struct Rollup {
+    districts: BTreeMap<String, DistrictRollup>,
+    registrations: u64,
+}
+
+impl Rollup {
+    pub fn new() -> Rollup {
+        Rollup::default()
+    }
+
+    /// Counts one registration.
+    pub fn add(&mut self, r: &Registration) {
+        self.districts.entry(r.district.clone()).or_default().add(r);
+        self.registrations += 1;
+    }
+
+    /// How many registrations have been counted.
+    pub fn len(&self) -> u64 {
+        self.registrations
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.registrations == 0
+    }
+
+    /// The report for `req`, equal to [`crate::build_report`] over the same
+    /// registrations.
+    pub fn report(&self, org: &Organisation, req: &ReportRequest) -> Report {
+        let per_district = |window: Option<Period>| -> BTreeMap<String, Tally> {
+            match window {
+                None => BTreeMap::new(),
+                Some(w) => self
+                    .districts
+                    .iter()
+                    .map(|(d, r)| (d.clone(), r.tally(w)))
+                    .filter(|(_, t)| !t.is_empty())
+                    .collect(),
+            }
+        };
+        let current = per_district(req.current_window());
+        let previous = req.compare.then(|| per_district(req.previous_window()));
+        let projection = req
+            .projection_window()
+            .map(|(tertials_completed, w)| Projection {
+                tertials_completed,
+                conversations: self
+                    .districts
+                    .iter()
+                    .map(|(d, r)| {
+                        (
+                            d.clone(),
+                            r.conversations
+                                .range(w.from..=w.to)
+                                .map(|(_, n)| n)
+                                .sum::<u64>(),
+                        )
+                    })
+                    .filter(|(_, n)| *n > 0)
+                    .collect(),
+            });
+        report_from_tallies(org, &current, previous.as_ref(), projection.as_ref(), req)
+    }
+}

@@ -1,0 +1,179 @@
+//! The fast path (precomputed rollups) and a plain recomputation from the
+//! registrations give identical reports, on random data and random requests.
+
+use foljupp_core::forms::DecodeContext;
+use foljupp_core::{Date, FormSet, Input, Kind, Organisation, Period, Registration};
+use foljupp_stats::{build_report, ReportRequest, Rollup};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+use time::macros::date;
+
+/// A small deterministic generator, so the data set is built once.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.next(xs.len() as u64) as usize]
+    }
+}
+
+fn data() -> &'static (Organisation, Vec<Registration>) {
+    static DATA: OnceLock<(Organisation, Vec<Registration>)> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let org = Organisation::stockholm();
+        let forms = FormSet::defaults();
+        let ctx = DecodeContext {
+            organisation: &org,
+            today: date!(2030 - 01 - 01),
+        };
+        let mut rng = Lcg(7);
+        let districts = ["farsta", "rinkeby-kista", "skarholmen", "bromma"];
+        let answers = ["yes_really", "yes", "not_really", "not_at_all", "no_answer"];
+        let mut regs = Vec::new();
+        for i in 0..6000u64 {
+            let day = date!(2019 - 01 - 01) + time::Duration::days(rng.next(3 * 365 + 60) as i64);
+            let district = rng.pick(&districts);
+            let mut input = Input::new();
+            let mut set = |k: &str, v: String| {
+                input.insert(k.to_string(), vec![v]);
+            };
+            set("date", foljupp_core::format_date(day));
+            set("district", district.to_string());
+            let kind = match i % 10 {
+                0..=5 => Kind::Conversation,
+                6..=7 => Kind::HomeVisit,
+                8 => Kind::GroupMeeting,
+                _ => Kind::ProgrammeGroup,
+            };
+            match kind {
+                Kind::Conversation => {
+                    let no = 1 + rng.next(6);
+                    set("conversation_no", no.to_string());
+                    set(
+                        "participants",
+                        rng.pick(&[
+                            "parent:woman",
+                            "parent:woman;parent:man",
+                            "parent:man",
+                            "expecting:woman;other_adult:man",
+                        ])
+                        .to_string(),
+                    );
+                    set("language", rng.pick(&["so", "ar", "ti", "fa"]).to_string());
+                    set(
+                        "how_found",
+                        rng.pick(&["bvc", "bmm", "web", "other"]).to_string(),
+                    );
+                    set(
+                        "age_groups",
+                        rng.pick(&["0-6", "expecting", "7-12;13-17"]).to_string(),
+                    );
+                    set(
+                        "resident_area",
+                        rng.pick(&["husby", "farsta", "outside", "unknown"])
+                            .to_string(),
+                    );
+                    set("q_helpful", rng.pick(&answers).to_string());
+                    if no > 1 {
+                        set("q_recommend", rng.pick(&answers).to_string());
+                    }
+                }
+                Kind::HomeVisit => {
+                    let v = 1 + rng.next(6);
+                    set("visit_no", v.to_string());
+                    set(
+                        "present",
+                        rng.pick(&["mother", "mother;father", "father;other_adult"])
+                            .to_string(),
+                    );
+                    if v >= 5 {
+                        set("programme_helpful", rng.pick(&answers).to_string());
+                    }
+                }
+                Kind::GroupMeeting => {
+                    set("women", rng.next(15).to_string());
+                    set("men", rng.next(6).to_string());
+                    set("q_helpful_yes", rng.next(9).to_string());
+                }
+                _ => {
+                    let s = rng.next(12);
+                    set("started_women", s.to_string());
+                    set("completed_women", rng.next(s + 1).to_string());
+                }
+            }
+            regs.push(
+                forms
+                    .decode(kind, &input, &ctx)
+                    .expect("generated input is valid"),
+            );
+        }
+        (org, regs)
+    })
+}
+
+fn rollup() -> &'static Rollup {
+    static R: OnceLock<Rollup> = OnceLock::new();
+    R.get_or_init(|| {
+        let mut r = Rollup::new();
+        for reg in &data().1 {
+            r.add(reg);
+        }
+        r
+    })
+}
+
+fn day(offset: u32) -> Date {
+    date!(2019 - 01 - 01) + time::Duration::days(i64::from(offset))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+    #[test]
+    fn rollup_reports_equal_recomputed_reports(
+        start in 0u32..1200,
+        len in 0u32..500,
+        as_of in proptest::option::of(0u32..1300),
+        compare: bool,
+        district in proptest::option::of(prop_oneof!["farsta", "bromma", "ostermalm"]),
+        whole_year in proptest::option::of(2019i32..2022),
+        threshold in 1u32..8,
+    ) {
+        let (org, regs) = data();
+        let period = match whole_year {
+            Some(y) => Period::year(y).unwrap(),
+            None => Period { from: day(start), to: day(start + len) },
+        };
+        let req = ReportRequest {
+            municipality: "stockholm".into(),
+            district,
+            period,
+            as_of: as_of.map(day),
+            compare,
+            threshold,
+        };
+        let fast = rollup().report(org, &req);
+        let plain = build_report(org, regs, &req);
+        prop_assert_eq!(fast, plain);
+    }
+}
+
+#[test]
+fn the_rollup_counts_every_registration() {
+    assert_eq!(rollup().len(), data().1.len() as u64);
+    let (org, regs) = data();
+    let req = ReportRequest::new(
+        "stockholm",
+        Period {
+            from: date!(2019 - 01 - 01),
+            to: date!(2022 - 12 - 31),
+        },
+    );
+    let total = regs.iter().filter(|r| r.kind == Kind::Conversation).count() as f64;
+    assert_eq!(rollup().report(org, &req).kpi("conversations"), Some(total));
+}
