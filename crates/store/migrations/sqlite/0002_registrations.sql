@@ -4,10 +4,11 @@
 -- free text, and the activity's day is the only time. A test checks the
 -- live schema of both backends against the form definitions.
 -- WITHOUT ROWID: no hidden insertion-ordered rowid that could be matched
--- against login times.
+-- against login times. The key (municipality, date, random id) clusters rows
+-- by day, which is how reports read them and keeps inserts local.
 
 CREATE TABLE reg_conversation (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
     municipality TEXT NOT NULL,
     form_version INTEGER NOT NULL,
     date TEXT NOT NULL,
@@ -25,12 +26,12 @@ CREATE TABLE reg_conversation (
     q_right_topics TEXT,
     q_helpful TEXT,
     q_recommend TEXT,
-    q_easy_reach TEXT
+    q_easy_reach TEXT,
+    PRIMARY KEY (municipality, date, id)
 ) WITHOUT ROWID;
-CREATE INDEX reg_conversation_date ON reg_conversation (municipality, date);
 
 CREATE TABLE reg_home_visit (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
     municipality TEXT NOT NULL,
     form_version INTEGER NOT NULL,
     date TEXT NOT NULL,
@@ -48,12 +49,12 @@ CREATE TABLE reg_home_visit (
     nc_responsive_care INTEGER,
     nc_early_learning INTEGER,
     nc_safety INTEGER,
-    programme_helpful TEXT
+    programme_helpful TEXT,
+    PRIMARY KEY (municipality, date, id)
 ) WITHOUT ROWID;
-CREATE INDEX reg_home_visit_date ON reg_home_visit (municipality, date);
 
 CREATE TABLE reg_group_meeting (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
     municipality TEXT NOT NULL,
     form_version INTEGER NOT NULL,
     date TEXT NOT NULL,
@@ -80,12 +81,12 @@ CREATE TABLE reg_group_meeting (
     q_recommend_yes INTEGER,
     q_recommend_not_really INTEGER,
     q_recommend_not_at_all INTEGER,
-    q_recommend_no_answer INTEGER
+    q_recommend_no_answer INTEGER,
+    PRIMARY KEY (municipality, date, id)
 ) WITHOUT ROWID;
-CREATE INDEX reg_group_meeting_date ON reg_group_meeting (municipality, date);
 
 CREATE TABLE reg_programme_group (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
     municipality TEXT NOT NULL,
     form_version INTEGER NOT NULL,
     date TEXT NOT NULL,
@@ -118,24 +119,24 @@ CREATE TABLE reg_programme_group (
     q_recommend_yes INTEGER,
     q_recommend_not_really INTEGER,
     q_recommend_not_at_all INTEGER,
-    q_recommend_no_answer INTEGER
+    q_recommend_no_answer INTEGER,
+    PRIMARY KEY (municipality, date, id)
 ) WITHOUT ROWID;
-CREATE INDEX reg_programme_group_date ON reg_programme_group (municipality, date);
 
 CREATE TABLE reg_collaboration (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
     municipality TEXT NOT NULL,
     form_version INTEGER NOT NULL,
     date TEXT NOT NULL,
     district TEXT NOT NULL,
     unit TEXT,
     partners TEXT,
-    activity_kind TEXT
+    activity_kind TEXT,
+    PRIMARY KEY (municipality, date, id)
 ) WITHOUT ROWID;
-CREATE INDEX reg_collaboration_date ON reg_collaboration (municipality, date);
 
 CREATE TABLE reg_open_preschool_report (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
     municipality TEXT NOT NULL,
     form_version INTEGER NOT NULL,
     date TEXT NOT NULL,
@@ -155,6 +156,6 @@ CREATE TABLE reg_open_preschool_report (
     q_parent_support_yes INTEGER,
     q_parent_support_not_really INTEGER,
     q_parent_support_not_at_all INTEGER,
-    q_parent_support_no_answer INTEGER
+    q_parent_support_no_answer INTEGER,
+    PRIMARY KEY (municipality, date, id)
 ) WITHOUT ROWID;
-CREATE INDEX reg_open_preschool_report_date ON reg_open_preschool_report (municipality, date);
