@@ -11,11 +11,13 @@
 //! function links an account to a registration.
 
 mod accounts;
+mod audit;
 mod migrate;
 mod registrations;
 pub mod testing;
 
-pub use accounts::{Account, ApiToken, SessionRecord};
+pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord};
+pub use audit::{AuditEvent, AuditFilter};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{

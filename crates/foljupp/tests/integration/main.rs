@@ -8,3 +8,5 @@
 mod cli;
 mod common;
 mod registration;
+mod security;
+mod sso;
