@@ -725,6 +725,17 @@ async fn admin_manages_accounts_and_tokens_and_reads_the_audit_log() {
             body["scope"]["district"], "farsta",
             "{b}: the token's district"
         );
+        // A report fetched through the API is audited as a download.
+        let downloads = audit_rows(&app.store, "report_download").await;
+        assert_eq!(downloads.len(), 1, "{b}");
+        assert_eq!(downloads[0].account_name, "lisa");
+        assert!(
+            downloads[0]
+                .detail
+                .contains("2024-01-01–2024-12-31, farsta"),
+            "{b}: {}",
+            downloads[0].detail
+        );
         // The token's district scope holds for registering too.
         let mut other = example_conversation();
         other["district"] = json!("bromma");
