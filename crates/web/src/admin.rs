@@ -256,7 +256,28 @@ pub async fn password_change(
             render(&password_page(&p, false, Some(m), None)),
         ))
     };
+    // The current password is guessed no faster here than at the login.
+    let limits = state.config.login_limits;
+    let now = foljupp_store::now_unix();
+    let ip = p.client_ip.as_deref();
+    if let Some(wait) = state.throttle.blocked_for(limits, &acc.name, ip, now) {
+        let mut resp = render(&password_page(
+            &p,
+            false,
+            Some(format!(
+                "För många felaktiga försök. Vänta {} minuter och försök igen.",
+                (wait + 59) / 60
+            )),
+            None,
+        ));
+        *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(v) = wait.to_string().parse() {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(resp);
+    }
     if !auth::verify_password(hash, &f.current) {
+        state.throttle.record_failure(limits, &acc.name, ip, now);
         return refuse("Det nuvarande lösenordet stämmer inte. Skriv det igen.".into());
     }
     if f.new != f.repeat {

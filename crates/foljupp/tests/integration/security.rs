@@ -966,6 +966,15 @@ async fn password_change_checks_the_policy_and_ends_other_sessions() {
             1,
             "{b}"
         );
+        // Guessing the current password here is throttled like the login
+        // (one wrong guess above, four more reach the limit of five).
+        for _ in 0..4 {
+            let r = change("gissning", PASSWORD, PASSWORD).await.unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        }
+        let r = change(new, PASSWORD, PASSWORD).await.unwrap();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "{b}");
+        assert!(r.headers().contains_key("retry-after"));
     }
 }
 
