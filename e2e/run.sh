@@ -58,10 +58,10 @@ trap 'exit 143' TERM
 
 db="sqlite://$work/e2e.db"
 export FOLJUPP_REGISTRANT_NAME=e2e-radgivare
-export FOLJUPP_REGISTRANT_PASSWORD="e2e-radgivare-$RANDOM$RANDOM-pw"
+export FOLJUPP_REGISTRANT_PASSWORD="e2e-pw-reg-$RANDOM$RANDOM-x"
 export FOLJUPP_REGISTRANT_DISTRICT=rinkeby-kista
 export FOLJUPP_ADMIN_NAME=e2e-admin
-export FOLJUPP_ADMIN_PASSWORD="e2e-admin-$RANDOM$RANDOM-pw"
+export FOLJUPP_ADMIN_PASSWORD="e2e-pw-adm-$RANDOM$RANDOM-x"
 
 printf '%s\n' "$FOLJUPP_REGISTRANT_PASSWORD" |
   "$bin" user add "$FOLJUPP_REGISTRANT_NAME" --role registrant \

@@ -48,6 +48,12 @@ enum Command {
         /// Disclosure threshold for small counts.
         #[arg(long, env = "FOLJUPP_THRESHOLD", default_value_t = 5)]
         threshold: u32,
+        /// Behind a reverse proxy: the client address is the last entry of
+        /// X-Forwarded-For (for login throttling and the audit log).
+        #[arg(long, env = "FOLJUPP_TRUST_PROXY")]
+        trust_proxy: bool,
+        #[command(flatten)]
+        oidc: OidcArgs,
     },
     /// Fill an empty database with the demo organisation and three years of
     /// synthetic registrations.
@@ -115,6 +121,72 @@ enum Command {
     },
 }
 
+/// The city's single sign-on (OpenID Connect); off unless an issuer is set.
+#[derive(Args, Clone)]
+struct OidcArgs {
+    /// The provider's issuer URL (discovery at ISSUER/.well-known/openid-configuration).
+    #[arg(long, env = "FOLJUPP_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    #[arg(long, env = "FOLJUPP_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    #[arg(long, env = "FOLJUPP_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// https://HOST/login/sso/callback, as registered at the provider.
+    #[arg(long, env = "FOLJUPP_OIDC_REDIRECT_URL")]
+    oidc_redirect_url: Option<String>,
+    /// Scopes besides openid, space-separated.
+    #[arg(long, env = "FOLJUPP_OIDC_SCOPES", default_value = "profile email")]
+    oidc_scopes: String,
+    /// The claim that holds the role (a role code, or a value mapped by --oidc-role-map).
+    #[arg(long, env = "FOLJUPP_OIDC_ROLE_CLAIM", default_value = "foljupp_role")]
+    oidc_role_claim: String,
+    /// The claim that holds the district code.
+    #[arg(
+        long,
+        env = "FOLJUPP_OIDC_DISTRICT_CLAIM",
+        default_value = "foljupp_district"
+    )]
+    oidc_district_claim: String,
+    /// Claim values mapped to roles: VALUE=ROLE,VALUE=ROLE (e.g. group names).
+    #[arg(long, env = "FOLJUPP_OIDC_ROLE_MAP", default_value = "")]
+    oidc_role_map: String,
+}
+
+impl OidcArgs {
+    fn config(&self) -> Result<Option<foljupp_web::oidc::OidcConfig>> {
+        let Some(issuer) = self.oidc_issuer.clone().filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        let client_id = self
+            .oidc_client_id
+            .clone()
+            .filter(|s| !s.is_empty())
+            .context("FOLJUPP_OIDC_ISSUER är satt: ange också FOLJUPP_OIDC_CLIENT_ID")?;
+        let redirect_url = self
+            .oidc_redirect_url
+            .clone()
+            .filter(|s| !s.is_empty())
+            .context("FOLJUPP_OIDC_ISSUER är satt: ange också FOLJUPP_OIDC_REDIRECT_URL (https://VÄRD/login/sso/callback)")?;
+        let role_map = foljupp_web::oidc::OidcConfig::parse_role_map(&self.oidc_role_map)
+            .map_err(|e| anyhow::anyhow!("FOLJUPP_OIDC_ROLE_MAP: {e}"))?;
+        Ok(Some(foljupp_web::oidc::OidcConfig {
+            issuer,
+            client_id,
+            client_secret: self.oidc_client_secret.clone().filter(|s| !s.is_empty()),
+            redirect_url,
+            scopes: self
+                .oidc_scopes
+                .split_whitespace()
+                .filter(|s| *s != "openid")
+                .map(str::to_string)
+                .collect(),
+            role_claim: self.oidc_role_claim.clone(),
+            district_claim: self.oidc_district_claim.clone(),
+            role_map,
+        }))
+    }
+}
+
 #[derive(Subcommand)]
 enum UserAction {
     /// Create an account; the password is read from standard input when it
@@ -127,6 +199,18 @@ enum UserAction {
         role: String,
         #[arg(long)]
         district: Option<String>,
+    },
+    /// Disable an account: its sessions end and its API tokens stop working.
+    Disable {
+        #[command(flatten)]
+        db: DbArg,
+        name: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[command(flatten)]
+        db: DbArg,
+        name: String,
     },
 }
 
@@ -142,8 +226,20 @@ enum TokenAction {
         /// Days until the token expires (default 365).
         #[arg(long, default_value_t = 365)]
         expires_days: i64,
+        /// What the token is for (shown to admins).
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Revoke a token by its number (as listed under Förvaltning → API-nycklar).
+    Revoke {
+        #[command(flatten)]
+        db: DbArg,
+        id: i64,
     },
 }
+
+/// Who the audit log names for changes made from the command line.
+const CLI_ACTOR: &str = "(kommandoraden)";
 
 const MUNICIPALITY: &str = "stockholm";
 
@@ -189,7 +285,10 @@ async fn run(cli: Cli) -> Result<()> {
             demo,
             secure_cookies,
             threshold,
+            trust_proxy,
+            oidc,
         } => {
+            let oidc = oidc.config()?;
             let store = open(&db).await?;
             if demo {
                 demo::ensure_demo(&store, MUNICIPALITY).await?;
@@ -198,6 +297,8 @@ async fn run(cli: Cli) -> Result<()> {
                 municipality: MUNICIPALITY.into(),
                 secure_cookies,
                 threshold,
+                trust_proxy,
+                oidc,
                 ..Default::default()
             };
             let state = foljupp_web::AppState::new(store, Organisation::stockholm(), config);
@@ -345,13 +446,50 @@ async fn run(cli: Cli) -> Result<()> {
                 _ => {}
             }
             let password = read_password()?;
-            check_password_policy(&password)?;
+            foljupp_web::password::check(&password, &name).map_err(anyhow::Error::msg)?;
             let store = open(&db).await?;
             let hash = foljupp_web::hash_password(&password)?;
             store
                 .create_account(MUNICIPALITY, &name, role, district.as_deref(), &hash)
                 .await?;
+            store
+                .record_audit(
+                    None,
+                    CLI_ACTOR,
+                    foljupp_web::audit::action::ACCOUNT_CREATED,
+                    &format!(
+                        "konto {name}, roll {role}, stadsdel {}",
+                        district.as_deref().unwrap_or("–")
+                    ),
+                    None,
+                )
+                .await?;
             println!("Kontot {name} ({role}) är skapat.");
+            Ok(())
+        }
+        Command::User {
+            action: UserAction::Disable { db, name },
+        } => set_disabled(&db, &name, true).await,
+        Command::User {
+            action: UserAction::Enable { db, name },
+        } => set_disabled(&db, &name, false).await,
+        Command::Token {
+            action: TokenAction::Revoke { db, id },
+        } => {
+            let store = open(&db).await?;
+            if !store.revoke_api_token(id).await? {
+                bail!("det finns ingen API-nyckel med nummer {id}");
+            }
+            store
+                .record_audit(
+                    None,
+                    CLI_ACTOR,
+                    foljupp_web::audit::action::TOKEN_REVOKED,
+                    &format!("nyckel {id}"),
+                    None,
+                )
+                .await?;
+            println!("API-nyckel {id} är återkallad.");
             Ok(())
         }
         Command::Token {
@@ -360,6 +498,7 @@ async fn run(cli: Cli) -> Result<()> {
                     db,
                     user,
                     expires_days,
+                    label,
                 },
         } => {
             if !(1..=3650).contains(&expires_days) {
@@ -372,13 +511,26 @@ async fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("det finns inget konto som heter {user:?}"))?;
             let token = foljupp_store::random_token();
             let expires = foljupp_store::now_unix() + expires_days * 24 * 3600;
-            store
-                .create_api_token(
+            let id = store
+                .create_labelled_api_token(
                     &foljupp_web::sha256_hex(&token),
                     account.id,
                     account.role,
                     account.district.as_deref(),
                     Some(expires),
+                    &label,
+                )
+                .await?;
+            store
+                .record_audit(
+                    None,
+                    CLI_ACTOR,
+                    foljupp_web::audit::action::TOKEN_CREATED,
+                    &format!(
+                        "nyckel {id} ({label}) för konto {user}, roll {}, {expires_days} dagar",
+                        account.role
+                    ),
+                    None,
                 )
                 .await?;
             eprintln!(
@@ -424,10 +576,27 @@ fn read_password() -> Result<String> {
     }
 }
 
-/// At least 12 characters: long passphrases beat composition rules.
-fn check_password_policy(password: &str) -> Result<()> {
-    if password.chars().count() < 12 {
-        bail!("lösenordet måste ha minst 12 tecken; en fras av flera ord är lättast att minnas");
+async fn set_disabled(db: &DbArg, name: &str, disabled: bool) -> Result<()> {
+    let store = open(db).await?;
+    let account = store
+        .account_by_name(name)
+        .await?
+        .with_context(|| format!("det finns inget konto som heter {name:?}"))?;
+    // Ends every session too; the account's tokens stop working because
+    // authentication checks the account.
+    store.set_disabled(account.id, disabled).await?;
+    let action = if disabled {
+        foljupp_web::audit::action::ACCOUNT_DISABLED
+    } else {
+        foljupp_web::audit::action::ACCOUNT_ENABLED
+    };
+    store
+        .record_audit(None, CLI_ACTOR, action, &format!("konto {name}"), None)
+        .await?;
+    if disabled {
+        println!("Kontot {name} är avstängt; dess sessioner är avslutade och dess API-nycklar slutar gälla.");
+    } else {
+        println!("Kontot {name} är återaktiverat.");
     }
     Ok(())
 }

@@ -14,6 +14,8 @@ pub struct Account {
     pub district: Option<String>,
     pub password_hash: Option<String>,
     pub disabled: bool,
+    /// "issuer subject" of an account made by the city's single sign-on.
+    pub sso_subject: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,7 +37,23 @@ pub struct ApiToken {
     pub revoked: bool,
 }
 
-const ACCOUNT_COLS: &str = "id, municipality, name, role, district, password_hash, disabled";
+/// A token as listed to admins: never the token itself (only its hash is
+/// stored), with the account it belongs to.
+#[derive(Debug, Clone)]
+pub struct ApiTokenListing {
+    pub id: i64,
+    pub account_id: i64,
+    pub account_name: String,
+    pub role: Role,
+    pub district: Option<String>,
+    pub label: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked: bool,
+}
+
+const ACCOUNT_COLS: &str =
+    "id, municipality, name, role, district, password_hash, disabled, sso_subject";
 
 fn role_of(s: String) -> Result<Role> {
     s.parse().map_err(|_| StoreError::Corrupt {
@@ -55,6 +73,7 @@ macro_rules! account_from_row {
             district: $r.try_get(4)?,
             password_hash: $r.try_get(5)?,
             disabled: $r.try_get(6)?,
+            sso_subject: $r.try_get(7)?,
         }
     };
 }
@@ -205,10 +224,24 @@ impl Store {
         district: Option<&str>,
         expires_at: Option<i64>,
     ) -> Result<i64> {
+        self.create_labelled_api_token(token_hash, account_id, role, district, expires_at, "")
+            .await
+    }
+
+    /// A token with the admin's note of what it is for.
+    pub async fn create_labelled_api_token(
+        &self,
+        token_hash: &str,
+        account_id: i64,
+        role: Role,
+        district: Option<&str>,
+        expires_at: Option<i64>,
+        label: &str,
+    ) -> Result<i64> {
         let id = fetch_optional!(
             self,
-            "INSERT INTO api_token (token_hash, account_id, role, district, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            [token_hash, account_id, role.code(), district, crate::now_unix(), expires_at],
+            "INSERT INTO api_token (token_hash, account_id, role, district, created_at, expires_at, label) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [token_hash, account_id, role.code(), district, crate::now_unix(), expires_at, label],
             |r| r.try_get::<i64, _>(0)?
         );
         id.ok_or_else(|| StoreError::Conflict("nyckeln kunde inte skapas".into()))
@@ -237,5 +270,85 @@ impl Store {
             "UPDATE api_token SET revoked = TRUE WHERE id = ?",
             [id]
         ) > 0)
+    }
+
+    /// Every token of the municipality's accounts, newest first.
+    pub async fn list_api_tokens(&self, municipality: &str) -> Result<Vec<ApiTokenListing>> {
+        Ok(fetch_all!(
+            self,
+            "SELECT t.id, t.account_id, a.name, t.role, t.district, t.label, t.created_at, t.expires_at, t.revoked \
+             FROM api_token t JOIN account a ON a.id = t.account_id \
+             WHERE a.municipality = ? ORDER BY t.id DESC",
+            [municipality],
+            |r| ApiTokenListing {
+                id: r.try_get(0)?,
+                account_id: r.try_get(1)?,
+                account_name: r.try_get(2)?,
+                role: role_of(r.try_get(3)?)?,
+                district: r.try_get(4)?,
+                label: r.try_get(5)?,
+                created_at: r.try_get(6)?,
+                expires_at: r.try_get(7)?,
+                revoked: r.try_get(8)?,
+            }
+        ))
+    }
+
+    /// Ends every session of an account except `keep` (the one that just
+    /// changed the password).
+    pub async fn delete_other_sessions(&self, account_id: i64, keep: &str) -> Result<u64> {
+        Ok(execute!(
+            self,
+            "DELETE FROM session WHERE account_id = ? AND token_hash <> ?",
+            [account_id, keep]
+        ))
+    }
+
+    pub async fn account_by_sso_subject(&self, subject: &str) -> Result<Option<Account>> {
+        Ok(fetch_optional!(
+            self,
+            &format!("SELECT {ACCOUNT_COLS} FROM account WHERE sso_subject = ?"),
+            [subject],
+            |r| account_from_row!(r)
+        ))
+    }
+
+    /// An account made at its first single sign-on: no password, the
+    /// identity provider's subject as its key.
+    pub async fn create_sso_account(
+        &self,
+        municipality: &str,
+        name: &str,
+        role: Role,
+        district: Option<&str>,
+        subject: &str,
+    ) -> Result<i64> {
+        if self.account_by_name(name).await?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "Det finns redan ett lokalt konto som heter {name:?}. Be en förvaltare byta namn på det."
+            )));
+        }
+        let id = fetch_optional!(
+            self,
+            "INSERT INTO account (municipality, name, role, district, sso_subject) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            [municipality, name, role.code(), district, subject],
+            |r| r.try_get::<i64, _>(0)?
+        );
+        id.ok_or_else(|| StoreError::Conflict("kontot kunde inte skapas".into()))
+    }
+
+    /// The role and district the identity provider gave at this login.
+    pub async fn set_role_and_district(
+        &self,
+        account_id: i64,
+        role: Role,
+        district: Option<&str>,
+    ) -> Result<()> {
+        execute!(
+            self,
+            "UPDATE account SET role = ?, district = ? WHERE id = ?",
+            [role.code(), district, account_id]
+        );
+        Ok(())
     }
 }

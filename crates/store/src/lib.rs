@@ -11,12 +11,14 @@
 //! function links an account to a registration.
 
 mod accounts;
+mod audit;
 mod backup;
 mod migrate;
 mod registrations;
 pub mod testing;
 
-pub use accounts::{Account, ApiToken, SessionRecord};
+pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord};
+pub use audit::{AuditEvent, AuditFilter};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{

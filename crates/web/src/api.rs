@@ -253,6 +253,20 @@ pub async fn report(
         threshold: state.config.threshold,
     };
     let report = foljupp_stats::build_report(&state.organisation, &regs, &req);
+    // A report leaving through the API is a report download: audited with
+    // its scope (aggregates only; nothing about a registration).
+    crate::audit::audit(
+        &state,
+        Some(&p),
+        crate::audit::action::REPORT_DOWNLOAD,
+        &format!(
+            "API-rapport {}–{}, {}",
+            foljupp_core::format_date(req.period.from),
+            foljupp_core::format_date(req.period.to),
+            req.district.as_deref().unwrap_or("hela kommunen")
+        ),
+    )
+    .await?;
     Ok(Json(report).into_response())
 }
 

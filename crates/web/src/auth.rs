@@ -28,6 +28,8 @@ pub struct Principal {
     pub municipality: String,
     /// Set for a browser session: its id hash and CSRF token.
     pub session: Option<(String, String)>,
+    /// The client's address, for the audit log (set by the route guard).
+    pub client_ip: Option<String>,
 }
 
 impl Principal {
@@ -123,6 +125,7 @@ pub async fn authenticate(
             district: t.district,
             municipality: acc.municipality,
             session: None,
+            client_ip: None,
         }));
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
@@ -158,6 +161,7 @@ pub async fn authenticate(
         district: acc.district,
         municipality: acc.municipality,
         session: Some((hash, s.csrf_token)),
+        client_ip: None,
     }))
 }
 
@@ -225,4 +229,60 @@ pub async fn start_session(state: &SharedState, account_id: i64) -> Result<Strin
         Some(state.config.session_absolute_secs),
         state.config.secure_cookies,
     ))
+}
+
+/// The client's address: the TCP peer, or behind a trusted reverse proxy
+/// (`FOLJUPP_TRUST_PROXY`) the last address of `X-Forwarded-For`, the one
+/// the proxy itself appended (earlier ones are the client's to forge).
+pub fn client_ip(
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+    trust_proxy: bool,
+) -> Option<String> {
+    if trust_proxy {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|s| !s.is_empty())
+            .and_then(|s| s.parse::<std::net::IpAddr>().ok());
+        if let Some(ip) = forwarded {
+            return Some(ip.to_string());
+        }
+    }
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+/// Extractor of [`client_ip`] for handlers of public routes (login), where
+/// the guard has no principal to put the address on.
+pub struct ClientIp(pub Option<String>);
+
+impl axum::extract::FromRequestParts<SharedState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(
+            &parts.extensions,
+            &parts.headers,
+            state.config.trust_proxy,
+        )))
+    }
+}
+
+/// Sets a cookie header value on a response.
+pub fn append_cookie(resp: &mut Response, value: String) -> Result<(), AppError> {
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        value
+            .parse()
+            .map_err(|_| AppError::Internal("cookie".into()))?,
+    );
+    Ok(())
 }

@@ -5,15 +5,22 @@
 //! registration. The request log records method, route pattern and status,
 //! never a body or a query string.
 
+mod admin;
 mod api;
+pub mod audit;
 mod auth;
 mod error;
 mod html;
 pub mod i18n;
+pub mod oidc;
+pub mod openapi;
 mod pages;
+pub mod password;
 pub mod routes;
+pub mod throttle;
 
-pub use auth::{hash_password, sha256_hex, verify_password};
+pub use audit::audit;
+pub use auth::{hash_password, sha256_hex, verify_password, Principal};
 pub use error::AppError;
 
 use axum::Router;
@@ -36,6 +43,14 @@ pub struct WebConfig {
     pub session_idle_secs: i64,
     /// …and at the latest this many seconds after login.
     pub session_absolute_secs: i64,
+    /// Failed logins allowed per account name and per client address within
+    /// the window before further attempts get 429.
+    pub login_limits: throttle::ThrottleLimits,
+    /// Behind a reverse proxy: take the client address from the last
+    /// `X-Forwarded-For` entry.
+    pub trust_proxy: bool,
+    /// The city's single sign-on, when configured.
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 impl Default for WebConfig {
@@ -46,6 +61,14 @@ impl Default for WebConfig {
             threshold: 5,
             session_idle_secs: 2 * 3600,
             session_absolute_secs: 12 * 3600,
+            login_limits: throttle::ThrottleLimits {
+                per_account: 5,
+                // An office behind one NAT address shares this count.
+                per_address: 20,
+                window_secs: 15 * 60,
+            },
+            trust_proxy: false,
+            oidc: None,
         }
     }
 }
@@ -66,6 +89,8 @@ pub struct AppState {
     pub forms: FormSet,
     pub config: WebConfig,
     pub metrics: Metrics,
+    pub throttle: throttle::LoginThrottle,
+    pub sso: Option<oidc::Sso>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -73,12 +98,15 @@ pub type SharedState = Arc<AppState>;
 impl AppState {
     pub fn new(store: Store, organisation: Organisation, config: WebConfig) -> SharedState {
         let forms = store.forms().clone();
+        let sso = config.oidc.clone().map(oidc::Sso::new);
         Arc::new(AppState {
             store,
             organisation,
             forms,
             config,
             metrics: Metrics::default(),
+            throttle: throttle::LoginThrottle::default(),
+            sso,
         })
     }
 }

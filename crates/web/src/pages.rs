@@ -1,6 +1,7 @@
 //! HTML pages: login, overview, registration forms.
 
-use crate::auth::{self, Principal, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::audit::{self, action};
+use crate::auth::{self, ClientIp, Principal, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::html::{self, FormView};
 use crate::i18n::Lang;
 use crate::{AppError, SharedState};
@@ -23,15 +24,17 @@ pub struct Nav {
     pub role: &'static str,
     pub csrf: String,
     pub can_register: bool,
+    pub is_admin: bool,
 }
 
 impl Nav {
-    fn of(p: &Principal) -> Option<Nav> {
+    pub(crate) fn of(p: &Principal) -> Option<Nav> {
         Some(Nav {
             user: p.name.clone(),
             role: p.role.label_sv(),
             csrf: p.csrf_token().to_string(),
             can_register: crate::routes::REGISTERING.contains(&p.role),
+            is_admin: p.role == foljupp_core::Role::Admin,
         })
     }
 }
@@ -66,6 +69,8 @@ struct LoginPage {
     name: String,
     error: Option<String>,
     notice: Option<String>,
+    sso: bool,
+    sso_href: String,
 }
 
 #[derive(Template)]
@@ -117,7 +122,7 @@ struct OverviewPage {
 
 ui_text!(ErrorPage, LoginPage, PickPage, FormPage, OverviewPage);
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(s) => Html(s).into_response(),
         Err(e) => AppError::Internal(format!("template: {e}")).into_response(),
@@ -195,7 +200,7 @@ pub struct LoginQuery {
     utloggad: Option<String>,
 }
 
-fn safe_next(next: Option<&str>) -> String {
+pub fn safe_next(next: Option<&str>) -> String {
     // Only local paths: an open redirect would let a phishing link pass
     // through our login page.
     match next {
@@ -205,13 +210,17 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 fn login_page(
+    state: &SharedState,
     csrf: &str,
     next: &str,
     name: &str,
     error: Option<String>,
     notice: Option<String>,
 ) -> LoginPage {
+    let next_enc: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
     LoginPage {
+        sso: state.sso.is_some(),
+        sso_href: format!("/login/sso?next={next_enc}"),
         ui: Lang::Sv,
         title: Lang::Sv.t("login-title"),
         nav: None,
@@ -227,6 +236,7 @@ pub async fn login_form(State(state): State<SharedState>, Query(q): Query<LoginQ
     let csrf = foljupp_store::random_token();
     let notice = q.utloggad.map(|_| Lang::Sv.t("logout-done"));
     let mut resp = render(&login_page(
+        &state,
         &csrf,
         &safe_next(q.next.as_deref()),
         "",
@@ -256,6 +266,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<SharedState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
@@ -264,7 +275,41 @@ pub async fn login(
     if expected.is_empty() || expected != f.csrf {
         return Ok(error_page(StatusCode::FORBIDDEN, &Lang::Sv.t("error-csrf")));
     }
-    let account = state.store.account_by_name(f.name.trim()).await?;
+    let name = f.name.trim();
+    let limits = state.config.login_limits;
+    let now = foljupp_store::now_unix();
+    // Throttled before the password is checked: a guess made while blocked
+    // learns nothing.
+    if let Some(wait) = state.throttle.blocked_for(limits, name, ip.as_deref(), now) {
+        tracing::warn!(ip = ip.as_deref().unwrap_or("-"), "login throttled");
+        audit::record(
+            &state,
+            None,
+            name,
+            action::LOGIN_THROTTLED,
+            &format!("spärrad i {wait} s"),
+            ip.as_deref(),
+        )
+        .await?;
+        let minutes = (wait + 59) / 60;
+        let mut resp = render(&login_page(
+            &state,
+            expected,
+            &next,
+            name,
+            Some(format!(
+                "För många misslyckade inloggningar. Vänta {minutes} minut{} och försök igen, eller be en förvaltare om hjälp.",
+                if minutes == 1 { "" } else { "er" }
+            )),
+            None,
+        ));
+        *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(v) = wait.to_string().parse() {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(resp);
+    }
+    let account = state.store.account_by_name(name).await?;
     let ok = match &account {
         Some(a) if !a.disabled => a
             .password_hash
@@ -278,36 +323,53 @@ pub async fn login(
         }
     };
     let Some(account) = account.filter(|_| ok) else {
-        tracing::warn!("failed login");
+        // Never the password; the name tried goes to the audit log only.
+        tracing::warn!(ip = ip.as_deref().unwrap_or("-"), "failed login");
+        state
+            .throttle
+            .record_failure(limits, name, ip.as_deref(), now);
+        audit::record(
+            &state,
+            None,
+            name,
+            action::LOGIN_FAILED,
+            "lösenord",
+            ip.as_deref(),
+        )
+        .await?;
         let mut resp = render(&login_page(
+            &state,
             expected,
             &next,
-            f.name.trim(),
+            name,
             Some(Lang::Sv.t("login-failed")),
             None,
         ));
         *resp.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(resp);
     };
+    state.throttle.record_success(name);
     // A fresh session id at every login; an old one presented is dropped.
     if let Some(old) = auth::cookie(&headers, SESSION_COOKIE) {
         state.store.delete_session(&auth::sha256_hex(old)).await?;
     }
     let cookie = auth::start_session(&state, account.id).await?;
+    audit::record(
+        &state,
+        Some(account.id),
+        &account.name,
+        action::LOGIN,
+        "lösenord",
+        ip.as_deref(),
+    )
+    .await?;
     tracing::info!(account = account.id, "login");
     let mut resp = Redirect::to(&next).into_response();
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        cookie
-            .parse()
-            .map_err(|_| AppError::Internal("cookie".into()))?,
-    );
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        auth::set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), state.config.secure_cookies)
-            .parse()
-            .map_err(|_| AppError::Internal("cookie".into()))?,
-    );
+    auth::append_cookie(&mut resp, cookie)?;
+    auth::append_cookie(
+        &mut resp,
+        auth::set_cookie(LOGIN_CSRF_COOKIE, "", Some(0), state.config.secure_cookies),
+    )?;
     Ok(resp)
 }
 
@@ -318,6 +380,7 @@ pub async fn logout(
     if let Some((hash, _)) = &p.session {
         state.store.delete_session(hash).await?;
     }
+    audit::audit(&state, Some(&p), action::LOGOUT, "").await?;
     tracing::info!(account = p.account_id, "logout");
     let mut resp = Redirect::to("/login?utloggad=1").into_response();
     resp.headers_mut().insert(

@@ -5,7 +5,7 @@
 //! route × role test, so a new route cannot slip in unguarded.
 
 use crate::auth::{self, Principal};
-use crate::{api, pages, SharedState};
+use crate::{admin, api, pages, SharedState};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -36,6 +36,8 @@ pub const ALL_ROLES: &[Role] = &[
 ];
 /// Roles that register activities (analysts only read aggregates).
 pub const REGISTERING: &[Role] = &[Role::Registrant, Role::DistrictLead, Role::Admin];
+/// Accounts, tokens, the audit log, configuration.
+pub const ADMIN: &[Role] = &[Role::Admin];
 
 /// The route table: method, axum path pattern, access.
 pub const RULES: &[(&str, &str, Access)] = &[
@@ -57,6 +59,21 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/api/v1/report", Access::Api(ALL_ROLES)),
     ("GET", "/api/v1/forms/{kind}", Access::Api(ALL_ROLES)),
+    // Security (issue 5): SSO, own password, admin pages, the API document.
+    ("GET", "/login/sso", Access::Public),
+    ("GET", "/login/sso/callback", Access::Public),
+    ("GET", "/konto/losenord", Access::Page(ALL_ROLES)),
+    ("POST", "/konto/losenord", Access::Page(ALL_ROLES)),
+    ("GET", "/admin/konton", Access::Page(ADMIN)),
+    ("POST", "/admin/konton", Access::Page(ADMIN)),
+    ("POST", "/admin/konton/{id}/avaktivera", Access::Page(ADMIN)),
+    ("POST", "/admin/konton/{id}/aktivera", Access::Page(ADMIN)),
+    ("GET", "/admin/nycklar", Access::Page(ADMIN)),
+    ("POST", "/admin/nycklar", Access::Page(ADMIN)),
+    ("POST", "/admin/nycklar/{id}/aterkalla", Access::Page(ADMIN)),
+    ("GET", "/admin/logg", Access::Page(ADMIN)),
+    ("GET", "/admin/logg.csv", Access::Page(ADMIN)),
+    ("GET", "/api/v1/openapi.json", Access::Public),
 ];
 
 pub fn rule(method: &Method, pattern: &str) -> Option<Access> {
@@ -71,6 +88,11 @@ pub fn rule(method: &Method, pattern: &str) -> Option<Access> {
 const BODY_LIMIT: usize = 256 * 1024;
 
 pub fn router(state: SharedState) -> Router {
+    with_layers(state, routes())
+}
+
+/// Every route with its handler, before the guard and the other layers.
+fn routes() -> Router<SharedState> {
     Router::new()
         .route("/", get(pages::root))
         .route("/healthz", get(pages::healthz))
@@ -87,6 +109,35 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/registrations/{kind}", post(api::post_registration))
         .route("/api/v1/report", get(api::report))
         .route("/api/v1/forms/{kind}", get(api::form_definition))
+        .route("/login/sso", get(crate::oidc::start))
+        .route("/login/sso/callback", get(crate::oidc::callback))
+        .route(
+            "/konto/losenord",
+            get(admin::password_form).post(admin::password_change),
+        )
+        .route(
+            "/admin/konton",
+            get(admin::accounts).post(admin::account_create),
+        )
+        .route(
+            "/admin/konton/{id}/avaktivera",
+            post(admin::account_disable),
+        )
+        .route("/admin/konton/{id}/aktivera", post(admin::account_enable))
+        .route(
+            "/admin/nycklar",
+            get(admin::tokens).post(admin::token_create),
+        )
+        .route("/admin/nycklar/{id}/aterkalla", post(admin::token_revoke))
+        .route("/admin/logg", get(admin::audit_log))
+        .route("/admin/logg.csv", get(admin::audit_csv))
+        .route("/api/v1/openapi.json", get(crate::openapi::serve))
+}
+
+/// The guard (access rules), logging, headers and body limit around the
+/// routes.
+fn with_layers(state: SharedState, routes: Router<SharedState>) -> Router {
+    routes
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), count_and_log))
@@ -114,7 +165,10 @@ async fn guard(State(state): State<SharedState>, mut req: Request, next: Next) -
     };
     let headers = req.headers().clone();
     let principal = match auth::authenticate(&state, &headers).await {
-        Ok(p) => p,
+        Ok(p) => p.map(|mut p| {
+            p.client_ip = auth::client_ip(req.extensions(), &headers, state.config.trust_proxy);
+            p
+        }),
         Err(e) => {
             return match access {
                 Access::Api(_) => crate::error::ApiError(e).into_response(),
@@ -132,7 +186,9 @@ async fn guard(State(state): State<SharedState>, mut req: Request, next: Next) -
                 }
                 return pages::redirect_to_login("/");
             }
-            Some(p) if !roles.contains(&p.role) => {
+            // API tokens are for /api/v1: a leaked token must not open the
+            // admin pages.
+            Some(p) if !roles.contains(&p.role) || !p.is_session() => {
                 return crate::AppError::Forbidden(crate::i18n::Lang::Sv.t("error-forbidden"))
                     .into_response()
             }
@@ -245,5 +301,82 @@ pub fn may_see(p: &Principal, district: Option<&str>) -> bool {
             (Some(d), Some(own)) => d == own,
             _ => false,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    /// The routes registered in [`routes`], read from this file's source:
+    /// (method, pattern) for every `.route("…", get(…).post(…))`.
+    fn routed() -> Vec<(String, String)> {
+        let src = include_str!("routes.rs");
+        let body =
+            &src[src.find("fn routes()").unwrap_or(0)..src.find("fn with_layers").unwrap_or(0)];
+        let mut out = Vec::new();
+        for chunk in body.split(".route(").skip(1) {
+            let Some(path) = chunk.split('"').nth(1) else {
+                continue;
+            };
+            // The handlers of this route: up to the next `.route(`.
+            for m in ["get", "post", "put", "delete", "patch"] {
+                let needle_start = format!("{m}(");
+                let needle_dot = format!(".{m}(");
+                let handlers = chunk.split_once(',').map(|(_, h)| h).unwrap_or("");
+                if handlers.trim_start().starts_with(&needle_start)
+                    || handlers.contains(&needle_dot)
+                {
+                    out.push((m.to_uppercase(), path.to_string()));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_routed_path_has_a_rule_and_every_rule_a_route() {
+        let routed = routed();
+        assert!(routed.len() >= 20, "parsed only {routed:?}");
+        for (m, p) in &routed {
+            assert!(
+                RULES.iter().any(|(rm, rp, _)| rm == m && rp == p),
+                "{m} {p} is routed but has no access rule in RULES"
+            );
+        }
+        for (m, p, _) in RULES {
+            assert!(
+                routed.iter().any(|(rm, rp)| rm == m && rp == p),
+                "RULES names {m} {p}, which is not routed"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_guard_refuses_a_route_without_a_rule() {
+        let store = foljupp_store::Store::open(
+            &foljupp_store::testing::fresh_sqlite_url(),
+            foljupp_core::FormSet::defaults(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("store: {e}"));
+        let state = crate::AppState::new(
+            store,
+            foljupp_core::Organisation::stockholm(),
+            crate::WebConfig::default(),
+        );
+        let app = with_layers(state, routes().route("/unruled", get(|| async { "open" })));
+        let resp = app
+            .oneshot(
+                Request::builder()
+                    .uri("/unruled")
+                    .body(Body::empty())
+                    .unwrap_or_default(),
+            )
+            .await
+            .unwrap_or_else(|e| match e {});
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -20,16 +20,25 @@ pub struct App {
 
 impl App {
     pub async fn start(backend: &'static str, db_url: String) -> App {
-        let store = Store::open(&db_url, FormSet::defaults()).await.unwrap();
-        let state = foljupp_web::AppState::new(
-            store.clone(),
-            Organisation::stockholm(),
+        App::start_with(
+            backend,
+            db_url,
             foljupp_web::WebConfig::default(),
-        );
-        let (addr, _handle) =
-            foljupp_web::serve(state, "127.0.0.1:0".parse::<SocketAddr>().unwrap())
-                .await
-                .unwrap();
+            "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
+        )
+        .await
+    }
+
+    /// The app with its own settings, on a given address (port 0: any).
+    pub async fn start_with(
+        backend: &'static str,
+        db_url: String,
+        config: foljupp_web::WebConfig,
+        addr: SocketAddr,
+    ) -> App {
+        let store = Store::open(&db_url, FormSet::defaults()).await.unwrap();
+        let state = foljupp_web::AppState::new(store.clone(), Organisation::stockholm(), config);
+        let (addr, _handle) = foljupp_web::serve(state, addr).await.unwrap();
         App {
             backend,
             db_url: db_url.clone(),

@@ -9,3 +9,5 @@ mod backup;
 mod cli;
 mod common;
 mod registration;
+mod security;
+mod sso;
