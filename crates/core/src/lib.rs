@@ -9,6 +9,7 @@
 
 pub mod forms;
 pub mod organisation;
+pub mod parents;
 pub mod period;
 pub mod privacy;
 pub mod registration;

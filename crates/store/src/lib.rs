@@ -12,10 +12,12 @@
 
 mod accounts;
 mod migrate;
+mod parent_links;
 mod registrations;
 pub mod testing;
 
 pub use accounts::{Account, ApiToken, SessionRecord};
+pub use parent_links::{AnswerOutcome, LinkState, ParentLink};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{

@@ -11,6 +11,10 @@ const SQLITE: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/sqlite/0002_registrations.sql"),
     ),
+    (
+        4,
+        include_str!("../migrations/sqlite/0004_parent_links.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -18,6 +22,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         2,
         include_str!("../migrations/postgres/0002_registrations.sql"),
+    ),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_parent_links.sql"),
     ),
 ];
 
