@@ -48,6 +48,11 @@ enum Command {
         /// Disclosure threshold for small counts.
         #[arg(long, env = "FOLJUPP_THRESHOLD", default_value_t = 5)]
         threshold: u32,
+        /// The address parents' phones reach the server at, for the QR code
+        /// of their answer link (e.g. https://foljupp.example.se); by
+        /// default the address the advisor's browser used.
+        #[arg(long, env = "FOLJUPP_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Fill an empty database with the demo organisation and three years of
     /// synthetic registrations.
@@ -176,6 +181,7 @@ async fn run(cli: Cli) -> Result<()> {
             demo,
             secure_cookies,
             threshold,
+            public_url,
         } => {
             let store = open(&db).await?;
             if demo {
@@ -185,6 +191,7 @@ async fn run(cli: Cli) -> Result<()> {
                 municipality: MUNICIPALITY.into(),
                 secure_cookies,
                 threshold,
+                public_url,
                 ..Default::default()
             };
             let state = foljupp_web::AppState::new(store, Organisation::stockholm(), config);

@@ -11,6 +11,7 @@ mod error;
 mod html;
 pub mod i18n;
 mod pages;
+pub mod parents;
 pub mod routes;
 
 pub use auth::{hash_password, sha256_hex, verify_password};
@@ -36,6 +37,16 @@ pub struct WebConfig {
     pub session_idle_secs: i64,
     /// …and at the latest this many seconds after login.
     pub session_absolute_secs: i64,
+    /// A parent's single-use answer link (conversation, home visit) lives
+    /// this long (rounded up to the hour by the store)…
+    pub parent_link_secs: i64,
+    /// …and a group's many-answer link this long: answers come during the
+    /// meeting or the last session, or in the days after.
+    pub group_link_secs: i64,
+    /// The address parents' phones reach the server at (for the QR code),
+    /// e.g. `https://foljupp.example.se`; by default the address the
+    /// advisor's browser used.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -46,6 +57,9 @@ impl Default for WebConfig {
             threshold: 5,
             session_idle_secs: 2 * 3600,
             session_absolute_secs: 12 * 3600,
+            parent_link_secs: 24 * 3600,
+            group_link_secs: 7 * 24 * 3600,
+            public_url: None,
         }
     }
 }
@@ -66,6 +80,8 @@ pub struct AppState {
     pub forms: FormSet,
     pub config: WebConfig,
     pub metrics: Metrics,
+    /// Unknown parent-link codes per client address (guessing brake).
+    pub parent_guesses: parents::GuessLimiter,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -79,6 +95,7 @@ impl AppState {
             forms,
             config,
             metrics: Metrics::default(),
+            parent_guesses: parents::GuessLimiter::default(),
         })
     }
 }
@@ -96,6 +113,18 @@ pub async fn serve(
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
+    // Expired parent links forget their registration within minutes, even
+    // when nobody registers anything.
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(e) = store.tidy_parent_links(foljupp_store::now_unix()).await {
+                tracing::warn!(error = %e, "tidying parent links failed");
+            }
+        }
+    });
     let router = app(state);
     let handle = tokio::spawn(async move {
         axum::serve(

@@ -5,7 +5,7 @@
 //! route × role test, so a new route cannot slip in unguarded.
 
 use crate::auth::{self, Principal};
-use crate::{api, pages, SharedState};
+use crate::{api, pages, parents, SharedState};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -57,6 +57,10 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/api/v1/report", Access::Api(ALL_ROLES)),
     ("GET", "/api/v1/forms/{kind}", Access::Api(ALL_ROLES)),
+    // Parents' answers: the link's code is the capability (parents.rs).
+    ("GET", "/p/{code}", Access::Public),
+    ("POST", "/p/{code}", Access::Public),
+    ("POST", "/lat-foraldern-svara", Access::Page(REGISTERING)),
 ];
 
 pub fn rule(method: &Method, pattern: &str) -> Option<Access> {
@@ -87,6 +91,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/registrations/{kind}", post(api::post_registration))
         .route("/api/v1/report", get(api::report))
         .route("/api/v1/forms/{kind}", get(api::form_definition))
+        .route("/p/{code}", get(parents::show).post(parents::answer))
+        .route("/lat-foraldern-svara", post(parents::handover))
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), count_and_log))
