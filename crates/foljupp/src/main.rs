@@ -105,6 +105,22 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Parents' answer links (/p/CODE).
+    ParentLink {
+        #[command(subcommand)]
+        action: ParentLinkAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ParentLinkAction {
+    /// End a link now, e.g. a group's QR code that was shown where others
+    /// could see it. CODE is the part after /p/ (any case).
+    Close {
+        #[command(flatten)]
+        db: DbArg,
+        code: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -307,6 +323,22 @@ async fn run(cli: Cli) -> Result<()> {
                 .create_account(MUNICIPALITY, &name, role, district.as_deref(), &hash)
                 .await?;
             println!("Kontot {name} ({role}) är skapat.");
+            Ok(())
+        }
+        Command::ParentLink {
+            action: ParentLinkAction::Close { db, code },
+        } => {
+            let Some(code) = foljupp_web::parents::normalise_code(&code) else {
+                bail!("{code:?} är ingen länkkod: tio tecken, delen efter /p/ i länken");
+            };
+            let store = open(&db).await?;
+            if !store
+                .close_parent_link(&foljupp_web::sha256_hex(&code), foljupp_store::now_unix())
+                .await?
+            {
+                bail!("ingen giltig länk har koden {code} (okänd, använd eller redan utgången)");
+            }
+            println!("Länken /p/{code} gäller inte längre.");
             Ok(())
         }
         Command::Token {

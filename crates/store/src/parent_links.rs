@@ -263,6 +263,17 @@ impl Store {
         )))
     }
 
+    /// Ends a link now (it then answers "expired"). Returns whether an open
+    /// link had this hash.
+    pub async fn close_parent_link(&self, code_hash: &str, now: i64) -> Result<bool> {
+        let n = execute!(
+            self,
+            "UPDATE parent_link SET expires_at = ?, registration_id = '' WHERE code_hash = ? AND expires_at > ? AND (multi OR NOT used)",
+            [now, code_hash, now]
+        );
+        Ok(n == 1)
+    }
+
     /// Forgets the registration of every expired link and deletes links a
     /// week past expiry. Called when a link is created and periodically by
     /// the server.

@@ -61,12 +61,7 @@ pub async fn fresh_postgres_url() -> Option<String> {
 /// Makes the parent link with this code hash expire now (tests of the
 /// "link expired" page cannot wait a day). Returns whether a link matched.
 pub async fn expire_parent_link(store: &crate::Store, code_hash: &str) -> crate::Result<bool> {
-    let now = crate::now_unix();
-    Ok(crate::execute!(
-        store,
-        "UPDATE parent_link SET expires_at = ? WHERE code_hash = ?",
-        [now - 1, code_hash]
-    ) == 1)
+    store.close_parent_link(code_hash, crate::now_unix()).await
 }
 
 /// The registration id a parent link still holds ("" once forgotten), for

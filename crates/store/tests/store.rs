@@ -308,6 +308,7 @@ async fn parent_links_record_answers_once_or_many_times_on_both_backends() {
         assert!(testing::expire_parent_link(&store, "h-group")
             .await
             .unwrap());
+        let now = foljupp_store::now_unix();
         assert_eq!(
             store
                 .record_parent_answers("h-group", now, &[pair("q_helpful", "yes")])
