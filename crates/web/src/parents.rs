@@ -552,7 +552,9 @@ pub async fn handover(
     if let Some((hash, _)) = &p.session {
         state.store.delete_session(hash).await?;
     }
-    tracing::info!(account = p.account_id, "logout for a parent's answers");
+    // Logged like any logout: a line saying "handed over for a parent"
+    // would date a parent link, and so a registration, to this account.
+    tracing::info!(account = p.account_id, "logout");
     let mut resp = Redirect::to(&format!("/p/{code}")).into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,
