@@ -57,6 +57,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 db="sqlite://$work/e2e.db"
+# The tests call the binary on the same database (e.g. to end a parent link).
+export FOLJUPP_BIN="$bin" FOLJUPP_E2E_DB="$db"
 export FOLJUPP_REGISTRANT_NAME=e2e-radgivare
 export FOLJUPP_REGISTRANT_PASSWORD="e2e-pw-reg-$RANDOM$RANDOM-x"
 export FOLJUPP_REGISTRANT_DISTRICT=rinkeby-kista

@@ -99,7 +99,7 @@ async function expectNoAxeViolations(page, what, testInfo) {
   expect.soft(violations, `axe-core (wcag2a, wcag2aa) violations on ${what} (${page.url()})`).toEqual([]);
 }
 
-/** Expects the page to fit a 360 px wide viewport without scrolling
+/** Expects the page to fit the viewport (360 px unless a test set another) without scrolling
  * sideways; on failure names the innermost elements whose content is wider
  * than their box, or that reach past the right edge. */
 async function expectNoHorizontalScroll(page, what) {
@@ -124,13 +124,14 @@ async function expectNoHorizontalScroll(page, what) {
       ),
     };
   });
+  const width = page.viewportSize().width;
   expect
     .soft(
       scrollWidth,
-      `${what} (${page.url()}) scrolls sideways: document scrollWidth ${scrollWidth} > 360; too wide: ` +
+      `${what} (${page.url()}) scrolls sideways: document scrollWidth ${scrollWidth} > ${width}; too wide: ` +
         (culprits.join('; ') || 'no single element found'),
     )
-    .toBeLessThanOrEqual(360);
+    .toBeLessThanOrEqual(width);
 }
 
 module.exports = {

@@ -10,6 +10,7 @@
 pub mod csv_import;
 pub mod forms;
 pub mod organisation;
+pub mod parents;
 pub mod period;
 pub mod privacy;
 pub mod registration;

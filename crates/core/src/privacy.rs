@@ -81,3 +81,43 @@ pub fn check_registration_columns(def: &KindDef, columns: &[(String, String)]) -
     }
     problems
 }
+
+/// The only columns of the `parent_link` table (a parent's answer link):
+/// the hash of the code, the registration it answers, which questions, until
+/// when, whether used, whether it takes many answers. In particular no
+/// account: a link, and so an answer, cannot be traced to the advisor who
+/// made the registration.
+pub const PARENT_LINK_COLUMNS: [&str; 7] = [
+    "code_hash",
+    "kind",
+    "registration_id",
+    "questions",
+    "expires_at",
+    "used",
+    "multi",
+];
+
+/// Checks the live columns of `parent_link` against
+/// [`PARENT_LINK_COLUMNS`] and the forbidden words. Returns the problems.
+pub fn check_parent_link_columns(columns: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, _) in columns {
+        let lname = name.to_lowercase();
+        if !PARENT_LINK_COLUMNS.contains(&lname.as_str()) {
+            problems.push(format!("parent_link has an unexpected column {name}"));
+        }
+        for word in FORBIDDEN_COLUMN_WORDS {
+            if lname == word || lname.split('_').any(|part| part == word) {
+                problems.push(format!(
+                    "parent_link column {name} looks personal or timestamped ({word})"
+                ));
+            }
+        }
+    }
+    for want in PARENT_LINK_COLUMNS {
+        if !columns.iter().any(|(n, _)| n == want) {
+            problems.push(format!("parent_link lacks column {want}"));
+        }
+    }
+    problems
+}

@@ -54,6 +54,11 @@ enum Command {
         trust_proxy: bool,
         #[command(flatten)]
         oidc: OidcArgs,
+        /// The address parents' phones reach the server at, for the QR code
+        /// of their answer link (e.g. https://foljupp.example.se); by
+        /// default the address the advisor's browser used.
+        #[arg(long, env = "FOLJUPP_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Fill an empty database with the demo organisation and three years of
     /// synthetic registrations.
@@ -118,6 +123,22 @@ enum Command {
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// Parents' answer links (/p/CODE).
+    ParentLink {
+        #[command(subcommand)]
+        action: ParentLinkAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ParentLinkAction {
+    /// End a link now, e.g. a group's QR code that was shown where others
+    /// could see it. CODE is the part after /p/ (any case).
+    Close {
+        #[command(flatten)]
+        db: DbArg,
+        code: String,
     },
 }
 
@@ -287,6 +308,7 @@ async fn run(cli: Cli) -> Result<()> {
             threshold,
             trust_proxy,
             oidc,
+            public_url,
         } => {
             let oidc = oidc.config()?;
             let store = open(&db).await?;
@@ -299,6 +321,7 @@ async fn run(cli: Cli) -> Result<()> {
                 threshold,
                 trust_proxy,
                 oidc,
+                public_url,
                 ..Default::default()
             };
             let state = foljupp_web::AppState::new(store, Organisation::stockholm(), config);
@@ -490,6 +513,22 @@ async fn run(cli: Cli) -> Result<()> {
                 )
                 .await?;
             println!("API-nyckel {id} är återkallad.");
+            Ok(())
+        }
+        Command::ParentLink {
+            action: ParentLinkAction::Close { db, code },
+        } => {
+            let Some(code) = foljupp_web::parents::normalise_code(&code) else {
+                bail!("{code:?} är ingen länkkod: tio tecken, delen efter /p/ i länken");
+            };
+            let store = open(&db).await?;
+            if !store
+                .close_parent_link(&foljupp_web::sha256_hex(&code), foljupp_store::now_unix())
+                .await?
+            {
+                bail!("ingen giltig länk har koden {code} (okänd, använd eller redan utgången)");
+            }
+            println!("Länken /p/{code} gäller inte längre.");
             Ok(())
         }
         Command::Token {

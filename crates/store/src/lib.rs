@@ -14,11 +14,13 @@ mod accounts;
 mod audit;
 mod backup;
 mod migrate;
+mod parent_links;
 mod registrations;
 pub mod testing;
 
 pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord};
 pub use audit::{AuditEvent, AuditFilter};
+pub use parent_links::{AnswerOutcome, LinkState, ParentLink};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{

@@ -12,6 +12,10 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0002_registrations.sql"),
     ),
     (3, include_str!("../migrations/sqlite/0003_security.sql")),
+    (
+        4,
+        include_str!("../migrations/sqlite/0004_parent_links.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -21,6 +25,10 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0002_registrations.sql"),
     ),
     (3, include_str!("../migrations/postgres/0003_security.sql")),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_parent_links.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -43,16 +43,19 @@ fn random_id() -> String {
 impl Store {
     /// Stores registrations of one municipality, all or none: they are
     /// written in one transaction. `progress` is called with the number of
-    /// rows written so far.
+    /// rows written so far. Returns the new rows' random ids in the order
+    /// of `regs` (a parent's answer link needs its registration's id; the
+    /// id is never shown to anyone).
     pub async fn insert_registrations(
         &self,
         municipality: &str,
         regs: &[Registration],
         progress: &mut (dyn FnMut(usize) + Send),
-    ) -> Result<()> {
-        let mut by_kind: BTreeMap<Kind, Vec<&Registration>> = BTreeMap::new();
-        for r in regs {
-            by_kind.entry(r.kind).or_default().push(r);
+    ) -> Result<Vec<String>> {
+        let ids: Vec<String> = regs.iter().map(|_| random_id()).collect();
+        let mut by_kind: BTreeMap<Kind, Vec<(&str, &Registration)>> = BTreeMap::new();
+        for (id, r) in ids.iter().zip(regs) {
+            by_kind.entry(r.kind).or_default().push((id, r));
         }
         let mut written = 0usize;
         match &self.pool {
@@ -63,9 +66,9 @@ impl Store {
                     for chunk in rows.chunks(BATCH_ROWS) {
                         let sql = insert_sql(*kind, def, chunk.len(), |_| "?".to_string());
                         let mut q = sqlx::query(&sql);
-                        for r in chunk {
+                        for (id, r) in chunk {
                             q = q
-                                .bind(random_id())
+                                .bind(*id)
                                 .bind(municipality)
                                 .bind(i64::from(r.form_version));
                             for f in &def.fields {
@@ -91,9 +94,9 @@ impl Store {
                     for chunk in rows.chunks(BATCH_ROWS) {
                         let sql = insert_sql(*kind, def, chunk.len(), |i| format!("${i}"));
                         let mut q = sqlx::query(&sql);
-                        for r in chunk {
+                        for (id, r) in chunk {
                             q = q
-                                .bind(random_id())
+                                .bind(*id)
                                 .bind(municipality)
                                 .bind(i64::from(r.form_version));
                             for f in &def.fields {
@@ -113,7 +116,7 @@ impl Store {
                 tx.commit().await?;
             }
         }
-        Ok(())
+        Ok(ids)
     }
 
     /// Registrations of one municipality whose day falls in `period`,

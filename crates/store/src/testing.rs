@@ -57,3 +57,24 @@ pub async fn fresh_postgres_url() -> Option<String> {
     };
     Some(format!("{base}/{name}{query}"))
 }
+
+/// Makes the parent link with this code hash expire now (tests of the
+/// "link expired" page cannot wait a day). Returns whether a link matched.
+pub async fn expire_parent_link(store: &crate::Store, code_hash: &str) -> crate::Result<bool> {
+    store.close_parent_link(code_hash, crate::now_unix()).await
+}
+
+/// The registration id a parent link still holds ("" once forgotten), for
+/// tests that check links forget their registration.
+pub async fn parent_link_registration(
+    store: &crate::Store,
+    code_hash: &str,
+) -> crate::Result<Option<String>> {
+    use sqlx::Row;
+    Ok(crate::fetch_optional!(
+        store,
+        "SELECT registration_id FROM parent_link WHERE code_hash = ?",
+        [code_hash],
+        |r| r.try_get::<String, _>(0)?
+    ))
+}

@@ -43,6 +43,14 @@ async fn registration_tables_hold_nothing_personal_on_both_backends() {
         );
         assert_eq!(problems.len(), 4, "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("remark")));
+        // Parents' answer links carry no account and nothing else personal.
+        let link_cols = store.table_columns("parent_link").await.unwrap();
+        let problems = foljupp_core::privacy::check_parent_link_columns(&link_cols);
+        assert!(problems.is_empty(), "{backend} parent_link: {problems:?}");
+        let mut bad = link_cols.clone();
+        bad.push(("account_id".into(), "bigint".into()));
+        let problems = foljupp_core::privacy::check_parent_link_columns(&bad);
+        assert_eq!(problems.len(), 2, "{problems:?}");
     }
 }
 
@@ -142,5 +150,185 @@ async fn registrations_round_trip_on_both_backends() {
         let counts = store.count_registrations("stockholm").await.unwrap();
         assert_eq!(counts[&Kind::Conversation], 1);
         assert_eq!(counts[&Kind::Collaboration], 0);
+    }
+}
+
+#[tokio::test]
+async fn parent_links_record_answers_once_or_many_times_on_both_backends() {
+    use foljupp_core::parents::parent_survey;
+    use foljupp_store::{AnswerOutcome, LinkState};
+    let forms = FormSet::defaults();
+    let org = Organisation::stockholm();
+    let ctx = DecodeContext {
+        organisation: &org,
+        today: date!(2030 - 01 - 01),
+    };
+    let conv = forms
+        .decode(
+            Kind::Conversation,
+            &input(&[
+                ("date", "2020-03-04"),
+                ("district", "farsta"),
+                ("conversation_no", "2"),
+                ("q_helpful", "yes"),
+            ]),
+            &ctx,
+        )
+        .unwrap();
+    let group = forms
+        .decode(
+            Kind::GroupMeeting,
+            &input(&[
+                ("date", "2020-03-05"),
+                ("district", "farsta"),
+                ("q_helpful_yes", "2"),
+            ]),
+            &ctx,
+        )
+        .unwrap();
+    let pair = |q: &str, a: &str| (q.to_string(), a.to_string());
+    for (backend, url) in testing::fresh_databases().await {
+        let store = Store::open(&url, forms.clone()).await.unwrap();
+        let ids = store
+            .insert_registrations("stockholm", &[conv.clone(), group.clone()], &mut |_| {})
+            .await
+            .unwrap();
+        assert_eq!(ids.len(), 2);
+        assert_ne!(ids[0], ids[1]);
+        let now = foljupp_store::now_unix();
+        let survey = parent_survey(&forms, &conv).unwrap();
+        assert_eq!(survey.questions, ["q_right_topics", "q_recommend"]);
+        let exp = store
+            .create_parent_link(
+                "h-conv",
+                Kind::Conversation,
+                &ids[0],
+                &survey,
+                now,
+                24 * 3600,
+            )
+            .await
+            .unwrap();
+        assert!(
+            exp >= now + 24 * 3600 && exp <= now + 25 * 3600,
+            "{backend}"
+        );
+        assert_eq!(exp % 3600, 0, "{backend}: expiry rounded to the hour");
+        let LinkState::Open(link) = store.parent_link("h-conv", now).await.unwrap() else {
+            panic!("{backend}: link not open")
+        };
+        assert!(!link.multi);
+        assert_eq!(
+            store.parent_link("nope", now).await.unwrap(),
+            LinkState::Unknown
+        );
+        // An answer to a question the link does not ask is refused whole.
+        assert!(store
+            .record_parent_answers("h-conv", now, &[pair("q_helpful", "not_at_all")])
+            .await
+            .is_err());
+        assert!(
+            matches!(
+                store.parent_link("h-conv", now).await.unwrap(),
+                LinkState::Open(_)
+            ),
+            "{backend}: a refused answer must not use the link"
+        );
+        assert_eq!(
+            store
+                .record_parent_answers(
+                    "h-conv",
+                    now,
+                    &[
+                        pair("q_right_topics", "yes_really"),
+                        pair("q_recommend", "no_answer")
+                    ]
+                )
+                .await
+                .unwrap(),
+            AnswerOutcome::Recorded,
+            "{backend}"
+        );
+        assert_eq!(
+            store
+                .record_parent_answers("h-conv", now, &[pair("q_right_topics", "not_at_all")])
+                .await
+                .unwrap(),
+            AnswerOutcome::Refused(LinkState::Used),
+            "{backend}: a single-use link answers once"
+        );
+        assert_eq!(
+            testing::parent_link_registration(&store, "h-conv")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(""),
+            "{backend}: a used link forgets its registration"
+        );
+
+        // A group link adds up any number of answers.
+        let survey = parent_survey(&forms, &group).unwrap();
+        store
+            .create_parent_link(
+                "h-group",
+                Kind::GroupMeeting,
+                &ids[1],
+                &survey,
+                now,
+                7 * 24 * 3600,
+            )
+            .await
+            .unwrap();
+        for a in ["yes", "yes", "yes_really"] {
+            assert_eq!(
+                store
+                    .record_parent_answers("h-group", now, &[pair("q_helpful", a)])
+                    .await
+                    .unwrap(),
+                AnswerOutcome::Recorded
+            );
+        }
+        let back = store
+            .load_registrations("stockholm", Period::year(2020).unwrap(), None, None)
+            .await
+            .unwrap();
+        let c = back.iter().find(|r| r.kind == Kind::Conversation).unwrap();
+        assert_eq!(c.code("q_right_topics"), Some("yes_really"), "{backend}");
+        assert_eq!(c.code("q_recommend"), Some("no_answer"));
+        assert_eq!(
+            c.code("q_helpful"),
+            Some("yes"),
+            "{backend}: the advisor's answer stays"
+        );
+        let g = back.iter().find(|r| r.kind == Kind::GroupMeeting).unwrap();
+        assert_eq!(g.int("q_helpful_yes"), Some(4), "{backend}: 2 + 2");
+        assert_eq!(g.int("q_helpful_yes_really"), Some(1), "{backend}");
+
+        // Expired: refused, and the link forgets its registration.
+        assert!(testing::expire_parent_link(&store, "h-group")
+            .await
+            .unwrap());
+        let now = foljupp_store::now_unix();
+        assert_eq!(
+            store
+                .record_parent_answers("h-group", now, &[pair("q_helpful", "yes")])
+                .await
+                .unwrap(),
+            AnswerOutcome::Refused(LinkState::Expired),
+            "{backend}"
+        );
+        store.tidy_parent_links(now).await.unwrap();
+        assert_eq!(
+            testing::parent_link_registration(&store, "h-group")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("")
+        );
+        store.tidy_parent_links(now + 8 * 24 * 3600).await.unwrap();
+        assert_eq!(
+            store.parent_link("h-group", now).await.unwrap(),
+            LinkState::Unknown
+        );
     }
 }

@@ -134,7 +134,7 @@ pub async fn post_registration(
     if let Some(msg) = crate::pages::district_violation(&p, Some(&reg.district)) {
         return Err(ApiError(AppError::Forbidden(msg)));
     }
-    state
+    let ids = state
         .store
         .insert_registrations(
             &state.config.municipality,
@@ -146,6 +146,20 @@ pub async fn post_registration(
         .metrics
         .registrations_stored
         .fetch_add(1, Ordering::Relaxed);
+    // The parent's own answer link (conversations, home visits 5–6,
+    // groups), or null when a parent has nothing to answer about this one.
+    // A failure here must not turn a stored registration into an error
+    // (the client would send it again): the link is then null.
+    let parent_link = match ids.first() {
+        Some(id) => match crate::parents::create_link(&state, &reg, id).await {
+            Ok(link) => link.map(|(code, _)| format!("/p/{code}")),
+            Err(e) => {
+                tracing::error!(error = %e, "parent link not created");
+                None
+            }
+        },
+        None => None,
+    };
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -154,6 +168,7 @@ pub async fn post_registration(
             "form_version": reg.form_version,
             "date": foljupp_core::format_date(reg.date),
             "district": reg.district,
+            "parent_link": parent_link,
         })),
     )
         .into_response())

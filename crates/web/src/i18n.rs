@@ -44,6 +44,113 @@ impl Lang {
     pub fn t(self, key: &str) -> String {
         LOCALES.lookup(&self.id(), key)
     }
+
+    /// The text of `key`, or `None` when no language has it.
+    pub fn t_opt(self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(&self.id(), key)
+    }
+}
+
+impl Lang {
+    /// The text of `key` with Fluent arguments (numbers or strings).
+    pub fn t_with(self, key: &str, args: &[(&'static str, FluentArg)]) -> String {
+        let args: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    FluentArg::Num(n) => FluentValue::from(*n),
+                    FluentArg::Str(s) => FluentValue::from(s.clone()),
+                };
+                (std::borrow::Cow::Borrowed(*k), v)
+            })
+            .collect();
+        LOCALES.lookup_with_args(&self.id(), key, &args)
+    }
+}
+
+/// A Fluent argument.
+pub enum FluentArg {
+    Num(i64),
+    Str(String),
+}
+
+use fluent_templates::fluent_bundle::FluentValue;
+
+/// The languages of the parents' pages: every locale folder with a
+/// `parent.ftl` (recognised by its `parent-language-code`, which must be
+/// the folder's name). Swedish and English first, then the shipped
+/// languages in the order the programme named them, then any other added
+/// later, by code. Adding a language is adding `locales/<code>/parent.ftl`.
+pub fn parent_languages() -> &'static [ParentLanguage] {
+    static LANGS: std::sync::OnceLock<Vec<ParentLanguage>> = std::sync::OnceLock::new();
+    LANGS.get_or_init(|| {
+        const ORDER: [&str; 6] = ["sv", "en", "ar", "so", "ti", "fa"];
+        let mut out: Vec<ParentLanguage> = LOCALES
+            .locales()
+            .filter_map(|id| {
+                let code = id.to_string();
+                let own = |key: &str| LOCALES.lookup_single_language::<&str>(id, key, None).ok();
+                (own("parent-language-code").as_deref() == Some(code.as_str())).then(|| {
+                    ParentLanguage {
+                        name: own("parent-language-name").unwrap_or_else(|| code.clone()),
+                        rtl: own("parent-dir").as_deref() == Some("rtl"),
+                        id: id.clone(),
+                        code,
+                    }
+                })
+            })
+            .collect();
+        out.sort_by_key(|l| {
+            (
+                ORDER
+                    .iter()
+                    .position(|c| *c == l.code)
+                    .unwrap_or(ORDER.len()),
+                l.code.clone(),
+            )
+        });
+        out
+    })
+}
+
+/// One language of the parents' pages.
+#[derive(Debug, Clone)]
+pub struct ParentLanguage {
+    pub code: String,
+    /// The language's name in itself ("العربية").
+    pub name: String,
+    pub rtl: bool,
+    id: LanguageIdentifier,
+}
+
+impl ParentLanguage {
+    /// `code` if it is a language of the parents' pages.
+    pub fn by_code(code: &str) -> Option<&'static ParentLanguage> {
+        parent_languages()
+            .iter()
+            .find(|l| l.code.eq_ignore_ascii_case(code.trim()))
+    }
+
+    pub fn dir(&self) -> &'static str {
+        if self.rtl {
+            "rtl"
+        } else {
+            "ltr"
+        }
+    }
+
+    /// The text of `key` in this language, or `None` when this language's
+    /// file lacks it (the caller decides the fallback).
+    pub fn try_t(&self, key: &str) -> Option<String> {
+        LOCALES
+            .lookup_single_language::<&str>(&self.id, key, None)
+            .ok()
+    }
+
+    /// The text of `key` in this language, else in Swedish.
+    pub fn t(&self, key: &str) -> String {
+        self.try_t(key).unwrap_or_else(|| Lang::Sv.t(key))
+    }
 }
 
 #[cfg(test)]
@@ -62,5 +169,53 @@ mod tests {
         assert_eq!(keys(sv), keys(en));
         assert_eq!(Lang::Sv.t("login-submit"), "Logga in");
         assert_eq!(Lang::En.t("login-submit"), "Log in");
+    }
+}
+
+#[cfg(test)]
+mod parent_tests {
+    use super::*;
+
+    fn keys(s: &str) -> std::collections::BTreeSet<String> {
+        s.lines()
+            .filter(|l| !l.starts_with(' ') && !l.starts_with('#'))
+            .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim().to_string()))
+            .collect()
+    }
+
+    /// Every language folder with a parent.ftl has every key of the Swedish
+    /// one, and its own code: a language added later is checked too.
+    #[test]
+    fn every_parent_language_has_every_text() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+        let sv = keys(&std::fs::read_to_string(dir.join("sv/parent.ftl")).unwrap_or_default());
+        assert!(sv.len() > 20, "sv/parent.ftl has the parents' texts");
+        let mut found = 0;
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path().join("parent.ftl");
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            found += 1;
+            let code = entry.file_name().to_string_lossy().to_string();
+            let k = keys(&text);
+            let missing: Vec<_> = sv.difference(&k).collect();
+            assert!(missing.is_empty(), "{code}/parent.ftl lacks {missing:?}");
+            let lang = ParentLanguage::by_code(&code)
+                .unwrap_or_else(|| panic!("{code}: parent-language-code must be {code}"));
+            for key in &sv {
+                assert!(lang.try_t(key).is_some(), "{code}: {key} does not parse");
+            }
+        }
+        assert!(found >= 6);
+        let codes: Vec<&str> = parent_languages().iter().map(|l| l.code.as_str()).collect();
+        assert_eq!(&codes[..6], ["sv", "en", "ar", "so", "ti", "fa"]);
+        assert!(ParentLanguage::by_code("ar").is_some_and(|l| l.rtl));
+        assert!(ParentLanguage::by_code("fa").is_some_and(|l| l.rtl));
+        assert!(ParentLanguage::by_code("so").is_some_and(|l| !l.rtl));
+        assert_ne!(
+            ParentLanguage::by_code("ar").map(|l| l.t("parent-submit")),
+            ParentLanguage::by_code("sv").map(|l| l.t("parent-submit"))
+        );
     }
 }

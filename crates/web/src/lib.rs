@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod oidc;
 pub mod openapi;
 mod pages;
+pub mod parents;
 pub mod password;
 pub mod routes;
 pub mod throttle;
@@ -51,6 +52,16 @@ pub struct WebConfig {
     pub trust_proxy: bool,
     /// The city's single sign-on, when configured.
     pub oidc: Option<oidc::OidcConfig>,
+    /// A parent's single-use answer link (conversation, home visit) lives
+    /// this long (rounded up to the hour by the store)…
+    pub parent_link_secs: i64,
+    /// …and a group's many-answer link this long: answers come during the
+    /// meeting or the last session, or in the days after.
+    pub group_link_secs: i64,
+    /// The address parents' phones reach the server at (for the QR code),
+    /// e.g. `https://foljupp.example.se`; by default the address the
+    /// advisor's browser used.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -69,6 +80,9 @@ impl Default for WebConfig {
             },
             trust_proxy: false,
             oidc: None,
+            parent_link_secs: 24 * 3600,
+            group_link_secs: 7 * 24 * 3600,
+            public_url: None,
         }
     }
 }
@@ -91,6 +105,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub throttle: throttle::LoginThrottle,
     pub sso: Option<oidc::Sso>,
+    /// Unknown parent-link codes per client address (guessing brake).
+    pub parent_guesses: parents::GuessLimiter,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -107,6 +123,7 @@ impl AppState {
             metrics: Metrics::default(),
             throttle: throttle::LoginThrottle::default(),
             sso,
+            parent_guesses: parents::GuessLimiter::default(),
         })
     }
 }
@@ -124,6 +141,18 @@ pub async fn serve(
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
+    // Expired parent links forget their registration within minutes, even
+    // when nobody registers anything.
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(e) = store.tidy_parent_links(foljupp_store::now_unix()).await {
+                tracing::warn!(error = %e, "tidying parent links failed");
+            }
+        }
+    });
     let router = app(state);
     let handle = tokio::spawn(async move {
         axum::serve(

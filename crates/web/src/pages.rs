@@ -94,6 +94,8 @@ struct FormPage {
     saved: bool,
     has_errors: bool,
     csrf: String,
+    /// After saving: how the parent can answer themselves, if they can.
+    parent: Option<crate::parents::ParentOffer>,
 }
 
 pub struct Card {
@@ -635,6 +637,7 @@ fn form_page(
     values: &Input,
     errors: &BTreeMap<String, String>,
     saved: bool,
+    parent: Option<crate::parents::ParentOffer>,
 ) -> Response {
     let def = state.forms.kind(kind);
     let view = FormView {
@@ -660,6 +663,7 @@ fn form_page(
         saved,
         has_errors: !errors.is_empty(),
         csrf: p.csrf_token().to_string(),
+        parent,
     })
 }
 
@@ -678,6 +682,7 @@ pub async fn register_form(
         &values,
         &BTreeMap::new(),
         false,
+        None,
     ))
 }
 
@@ -685,6 +690,7 @@ pub async fn register_submit(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Path(kind): Path<String>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let kind = parse_kind(&kind)?;
@@ -719,12 +725,12 @@ pub async fn register_submit(
     let reg = match decoded {
         Ok(r) if errors.is_empty() => r,
         _ => {
-            let mut resp = form_page(&state, &p, kind, &raw, &errors, false);
+            let mut resp = form_page(&state, &p, kind, &raw, &errors, false, None);
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(resp);
         }
     };
-    state
+    let ids = state
         .store
         .insert_registrations(
             &state.config.municipality,
@@ -736,13 +742,27 @@ pub async fn register_submit(
         .metrics
         .registrations_stored
         .fetch_add(1, Ordering::Relaxed);
+    // The registration is saved whatever happens to the parent's link: a
+    // failure here only means the parent cannot answer through one.
+    let parent = match ids.first() {
+        Some(id) => match crate::parents::create_link(&state, &reg, id).await {
+            Ok(link) => {
+                link.map(|(code, multi)| crate::parents::offer(&state, &headers, &code, multi))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "parent link not created");
+                None
+            }
+        },
+        None => None,
+    };
     // "Register another like this": the same values, without the parent's
     // answers (they belong to the one conversation).
     let like: Input = raw
         .into_iter()
         .filter(|(k, _)| !(k.starts_with("q_") || k == "programme_helpful"))
         .collect();
-    let mut resp = form_page(&state, &p, kind, &like, &BTreeMap::new(), true);
+    let mut resp = form_page(&state, &p, kind, &like, &BTreeMap::new(), true, parent);
     let place = format!("{}|{}", reg.district, reg.code("unit").unwrap_or_default());
     if let Ok(v) = auth::set_cookie(
         PLACE_COOKIE,

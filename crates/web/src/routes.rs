@@ -5,7 +5,7 @@
 //! route × role test, so a new route cannot slip in unguarded.
 
 use crate::auth::{self, Principal};
-use crate::{admin, api, pages, SharedState};
+use crate::{admin, api, pages, parents, SharedState};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -74,6 +74,10 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/logg", Access::Page(ADMIN)),
     ("GET", "/admin/logg.csv", Access::Page(ADMIN)),
     ("GET", "/api/v1/openapi.json", Access::Public),
+    // Parents' answers: the link's code is the capability (parents.rs).
+    ("GET", "/p/{code}", Access::Public),
+    ("POST", "/p/{code}", Access::Public),
+    ("POST", "/lat-foraldern-svara", Access::Page(REGISTERING)),
 ];
 
 pub fn rule(method: &Method, pattern: &str) -> Option<Access> {
@@ -132,6 +136,8 @@ fn routes() -> Router<SharedState> {
         .route("/admin/logg", get(admin::audit_log))
         .route("/admin/logg.csv", get(admin::audit_csv))
         .route("/api/v1/openapi.json", get(crate::openapi::serve))
+        .route("/p/{code}", get(parents::show).post(parents::answer))
+        .route("/lat-foraldern-svara", post(parents::handover))
 }
 
 /// The guard (access rules), logging, headers and body limit around the

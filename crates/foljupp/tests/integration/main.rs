@@ -8,6 +8,7 @@
 mod backup;
 mod cli;
 mod common;
+mod parents;
 mod registration;
 mod security;
 mod sso;

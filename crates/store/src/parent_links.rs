@@ -1,0 +1,293 @@
+//! Parents' answer links: a short code (only its hash is stored) that lets a
+//! parent answer the parents' questions about one registration.
+//!
+//! Privacy (DOMAIN.md): the `parent_link` row names the registration but no
+//! account, so an answer cannot be traced to the advisor. The row's only
+//! time, `expires_at`, is rounded up to the full hour, so while the link
+//! lives it tells at most within the hour when the registration was made;
+//! when a single-use link is used, or any link expires, its
+//! `registration_id` is cleared, and the row is deleted a week after
+//! expiry. The time of an answer is stored nowhere.
+
+use crate::{execute, fetch_optional, Pool, Result, Store, StoreError};
+use foljupp_core::parents::{is_answer, is_parent_question, ParentSurvey};
+use foljupp_core::Kind;
+use sqlx::Row;
+
+/// Expiry times are rounded up to a multiple of this many seconds.
+const EXPIRY_GRANULARITY: i64 = 3600;
+
+/// An expired link is kept (without its registration) this long, so that a
+/// parent who comes late is told "expired" rather than "unknown".
+const KEEP_AFTER_EXPIRY: i64 = 7 * 24 * 3600;
+
+/// A link that can still be answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParentLink {
+    pub kind: Kind,
+    pub questions: Vec<String>,
+    pub multi: bool,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// What a code leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    Open(ParentLink),
+    /// A single-use link that has been answered.
+    Used,
+    Expired,
+    Unknown,
+}
+
+/// The outcome of recording a parent's answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerOutcome {
+    Recorded,
+    /// Nothing was written; why.
+    Refused(LinkState),
+}
+
+fn kind_of(s: &str) -> Result<Kind> {
+    s.parse().map_err(|_| StoreError::Corrupt {
+        table: "parent_link".into(),
+        column: "kind".into(),
+        value: s.to_string(),
+    })
+}
+
+fn questions_of(s: &str) -> Vec<String> {
+    s.split(';')
+        .filter(|q| !q.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Column names are built from question and answer codes; both come from
+/// the form definitions, and this keeps anything else out of the SQL text.
+fn plain_identifier(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+}
+
+impl Store {
+    /// Creates the answer link for a registration just stored. Returns the
+    /// link's expiry (unix seconds): `now + lifetime_secs`, rounded up to
+    /// the hour. Also tidies expired links.
+    pub async fn create_parent_link(
+        &self,
+        code_hash: &str,
+        kind: Kind,
+        registration_id: &str,
+        survey: &ParentSurvey,
+        now: i64,
+        lifetime_secs: i64,
+    ) -> Result<i64> {
+        for q in &survey.questions {
+            if !is_parent_question(&self.forms, kind, q) || !plain_identifier(q) {
+                return Err(StoreError::Conflict(format!(
+                    "{q:?} är ingen föräldrafråga för {kind}"
+                )));
+            }
+        }
+        self.tidy_parent_links(now).await?;
+        let expires_at = (now + lifetime_secs.max(0)).div_euclid(EXPIRY_GRANULARITY)
+            * EXPIRY_GRANULARITY
+            + EXPIRY_GRANULARITY;
+        execute!(
+            self,
+            "INSERT INTO parent_link (code_hash, kind, registration_id, questions, expires_at, used, multi) VALUES (?, ?, ?, ?, ?, FALSE, ?)",
+            [
+                code_hash,
+                kind.code(),
+                registration_id,
+                survey.questions.join(";"),
+                expires_at,
+                survey.multi
+            ]
+        );
+        Ok(expires_at)
+    }
+
+    /// What the code with this hash leads to at `now`.
+    pub async fn parent_link(&self, code_hash: &str, now: i64) -> Result<LinkState> {
+        let row = fetch_optional!(
+            self,
+            "SELECT kind, questions, expires_at, used, multi FROM parent_link WHERE code_hash = ?",
+            [code_hash],
+            |r| (
+                r.try_get::<String, _>(0)?,
+                r.try_get::<String, _>(1)?,
+                r.try_get::<i64, _>(2)?,
+                r.try_get::<bool, _>(3)?,
+                r.try_get::<bool, _>(4)?
+            )
+        );
+        let Some((kind, questions, expires_at, used, multi)) = row else {
+            return Ok(LinkState::Unknown);
+        };
+        Ok(if used && !multi {
+            LinkState::Used
+        } else if expires_at <= now {
+            LinkState::Expired
+        } else {
+            LinkState::Open(ParentLink {
+                kind: kind_of(&kind)?,
+                questions: questions_of(&questions),
+                multi,
+                expires_at,
+            })
+        })
+    }
+
+    /// Records a parent's answers through the link with this hash, in one
+    /// transaction: the link is claimed first (`used = TRUE` where it was
+    /// still unused, or where it takes many answers, and not expired; the
+    /// rows affected decide), then the answers are written to the
+    /// registration: a conversation's or home visit's answer columns only
+    /// where still empty, a group's count columns incremented in SQL. A
+    /// used single-use link forgets its registration at once. Answers to
+    /// questions the link does not ask, or with codes outside the answer
+    /// list, are refused before anything is written.
+    pub async fn record_parent_answers(
+        &self,
+        code_hash: &str,
+        now: i64,
+        answers: &[(String, String)],
+    ) -> Result<AnswerOutcome> {
+        const CLAIM: &str = "UPDATE parent_link SET used = TRUE WHERE code_hash = ? AND expires_at > ? AND (multi OR NOT used) RETURNING kind, registration_id, questions, multi";
+        const FORGET: &str = "UPDATE parent_link SET registration_id = '' WHERE code_hash = ?";
+        macro_rules! run {
+            ($p:expr, $ph:expr) => {{
+                let mut tx = $p.begin().await?;
+                let claimed = sqlx::query(&$ph(CLAIM))
+                    .bind(code_hash)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(row) = claimed else {
+                    tx.rollback().await?;
+                    return Ok(AnswerOutcome::Refused(
+                        self.parent_link(code_hash, now).await?,
+                    ));
+                };
+                let kind = kind_of(&row.try_get::<String, _>(0)?)?;
+                let registration_id: String = row.try_get(1)?;
+                let questions = questions_of(&row.try_get::<String, _>(2)?);
+                let multi: bool = row.try_get(3)?;
+                let Some(sql) = self.answer_update_sql(kind, multi, &questions, answers)? else {
+                    tx.rollback().await?;
+                    return Err(StoreError::Conflict(
+                        "svaren hör inte till länkens frågor".into(),
+                    ));
+                };
+                let sql = $ph(&sql);
+                let mut q = sqlx::query(&sql);
+                if !multi {
+                    for (_, a) in answers {
+                        q = q.bind(a.as_str());
+                    }
+                }
+                let written = q
+                    .bind(&registration_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if written != 1 {
+                    // The registration is gone (or the link was already
+                    // forgotten): nothing to attach the answers to.
+                    tx.rollback().await?;
+                    return Ok(AnswerOutcome::Refused(LinkState::Unknown));
+                }
+                if !multi {
+                    sqlx::query(&$ph(FORGET))
+                        .bind(code_hash)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(AnswerOutcome::Recorded)
+            }};
+        }
+        match &self.pool {
+            Pool::Sqlite(p) => run!(p, |s: &str| s.to_string()),
+            Pool::Postgres(p) => run!(p, crate::pg_placeholders),
+        }
+    }
+
+    /// The UPDATE that writes `answers` to a registration of `kind`, with
+    /// `?` for each answer (single) and a last `?` for the id; `None` when
+    /// an answer is not for one of `questions` or not an answer code.
+    fn answer_update_sql(
+        &self,
+        kind: Kind,
+        multi: bool,
+        questions: &[String],
+        answers: &[(String, String)],
+    ) -> Result<Option<String>> {
+        if answers.is_empty() {
+            return Ok(None);
+        }
+        let def = self.forms.kind(kind);
+        let mut sets = Vec::new();
+        for (i, (q, a)) in answers.iter().enumerate() {
+            if answers[..i].iter().any(|(earlier, _)| earlier == q) {
+                return Ok(None);
+            }
+            let ok = questions.contains(q)
+                && is_parent_question(&self.forms, kind, q)
+                && is_answer(&self.forms, a)
+                && plain_identifier(q)
+                && plain_identifier(a);
+            if !ok {
+                return Ok(None);
+            }
+            if multi {
+                let col = format!("{q}_{a}");
+                if def.field(&col).is_none() {
+                    return Ok(None);
+                }
+                sets.push(format!("{col} = COALESCE({col}, 0) + 1"));
+            } else {
+                if def.field(q).is_none() {
+                    return Ok(None);
+                }
+                // Whatever the advisor already recorded stays.
+                sets.push(format!("{q} = COALESCE({q}, ?)"));
+            }
+        }
+        Ok(Some(format!(
+            "UPDATE reg_{} SET {} WHERE id = ?",
+            kind.code(),
+            sets.join(", ")
+        )))
+    }
+
+    /// Ends a link now (it then answers "expired"). Returns whether an open
+    /// link had this hash.
+    pub async fn close_parent_link(&self, code_hash: &str, now: i64) -> Result<bool> {
+        let n = execute!(
+            self,
+            "UPDATE parent_link SET expires_at = ?, registration_id = '' WHERE code_hash = ? AND expires_at > ? AND (multi OR NOT used)",
+            [now, code_hash, now]
+        );
+        Ok(n == 1)
+    }
+
+    /// Forgets the registration of every expired link and deletes links a
+    /// week past expiry. Called when a link is created and periodically by
+    /// the server.
+    pub async fn tidy_parent_links(&self, now: i64) -> Result<()> {
+        execute!(
+            self,
+            "UPDATE parent_link SET registration_id = '' WHERE expires_at <= ? AND registration_id <> ''",
+            [now]
+        );
+        execute!(
+            self,
+            "DELETE FROM parent_link WHERE expires_at <= ?",
+            [now - KEEP_AFTER_EXPIRY]
+        );
+        Ok(())
+    }
+}

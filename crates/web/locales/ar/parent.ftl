@@ -1,0 +1,41 @@
+# Arabic texts of the parents' pages; keys as in sv/parent.ftl.
+# Machine-assisted draft: needs a professional translator's review
+# (docs/translations.md).
+parent-language-code = ar
+parent-language-name = العربية
+parent-dir = rtl
+parent-languages = اختر اللغة
+parent-title = ما رأيك في الدعم؟
+parent-intro = نريد أن نعرف رأيك، حتى نتمكن من تحسين الدعم المقدَّم للوالدين.
+parent-anonymous = إجاباتك مجهولة الهوية. لا نسألك عن اسمك ولا نحفظ أي شيء يدل على هويتك. تُحسب الإجابات فقط مع إجابات الآخرين.
+parent-optional = يمكنك تخطي أي سؤال لا تريد الإجابة عنه.
+parent-submit = إرسال الإجابات
+parent-nothing-chosen = لم تختر أي إجابة. اختر إجابة لسؤال واحد على الأقل، أو «لا أريد الإجابة»، ثم أرسل مرة أخرى.
+parent-invalid-answer = اختر إحدى الإجابات على هذا السؤال.
+parent-thanks-title = شكرًا لك!
+parent-thanks = شكرًا على إجاباتك. لقد تم حفظها.
+parent-thanks-single = يمكنك الآن إغلاق الصفحة، أو إعادة الهاتف أو الجهاز اللوحي.
+parent-next = يمكن للوالد التالي أن يجيب
+parent-used-title = تمت الإجابة من قبل
+parent-used = تم استخدام هذا الرابط من قبل، لذلك فالإجابات محفوظة بالفعل. شكرًا لك! لا تحتاج إلى فعل أي شيء آخر.
+parent-expired-title = الرابط لم يعد صالحًا
+parent-expired = انتهت صلاحية هذا الرابط. لا بأس، وشكرًا لرغبتك في الإجابة.
+parent-unknown-title = لم يتم العثور على الرابط
+parent-unknown = لا نجد صفحة بهذا العنوان. تأكد من كتابة الرابط بشكل صحيح، أو اطلب رابطًا جديدًا من الشخص الذي التقيت به.
+parent-too-many = وصلت محاولات كثيرة جدًا برابط خاطئ. انتظر قليلًا ثم حاول مرة أخرى.
+parent-q-conversation-q_right_topics = هل تحدثنا عن الأمور المناسبة في هذه المحادثة؟
+parent-q-conversation-q_helpful = هل كانت المحادثة مفيدة لك بصفتك أحد الوالدين؟
+parent-q-conversation-q_recommend = هل تنصح الآخرين بالتواصل معنا؟
+parent-q-conversation-q_easy_reach = هل كان من السهل الوصول إلينا، مثلًا لحجز موعد للمحادثة؟
+parent-q-home_visit-programme_helpful = هل كان البرنامج مفيدًا لك بصفتك أحد الوالدين؟
+parent-q-group_meeting-q_right_topics = هل تحدثنا عن الأمور المناسبة في اللقاء؟
+parent-q-group_meeting-q_helpful = هل كان اللقاء مفيدًا لك بصفتك أحد الوالدين؟
+parent-q-group_meeting-q_recommend = هل تنصح الآخرين بالمشاركة؟
+parent-q-programme_group-q_right_topics = هل تحدثنا عن الأمور المناسبة في المجموعة؟
+parent-q-programme_group-q_helpful = هل كانت المجموعة مفيدة لك بصفتك أحد الوالدين؟
+parent-q-programme_group-q_recommend = هل تنصح الآخرين بالمشاركة في المجموعة؟
+parent-a-yes_really = نعم، بالتأكيد
+parent-a-yes = نعم
+parent-a-not_really = لا، ليس كثيرًا
+parent-a-not_at_all = لا، إطلاقًا
+parent-a-no_answer = لا أريد الإجابة

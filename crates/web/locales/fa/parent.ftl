@@ -1,0 +1,41 @@
+# Persian texts of the parents' pages; keys as in sv/parent.ftl.
+# Machine-assisted draft: needs a professional translator's review
+# (docs/translations.md).
+parent-language-code = fa
+parent-language-name = فارسی
+parent-dir = rtl
+parent-languages = انتخاب زبان
+parent-title = نظر شما درباره‌ی این حمایت چیست؟
+parent-intro = می‌خواهیم نظر شما را بدانیم تا حمایت از والدین بهتر شود.
+parent-anonymous = پاسخ‌های شما بی‌نام است. نام شما را نمی‌پرسیم و چیزی که نشان دهد شما چه کسی هستید ذخیره نمی‌کنیم. پاسخ‌ها فقط همراه با پاسخ‌های دیگران شمرده می‌شوند.
+parent-optional = اگر نمی‌خواهید به سؤالی پاسخ دهید، می‌توانید از آن بگذرید.
+parent-submit = ارسال پاسخ‌ها
+parent-nothing-chosen = هیچ پاسخی انتخاب نکرده‌اید. دست‌کم برای یک سؤال پاسخی انتخاب کنید، یا «نمی‌خواهم پاسخ دهم» را، و دوباره ارسال کنید.
+parent-invalid-answer = یکی از پاسخ‌های این سؤال را انتخاب کنید.
+parent-thanks-title = سپاسگزاریم!
+parent-thanks = از پاسخ‌های شما سپاسگزاریم. پاسخ‌ها ذخیره شدند.
+parent-thanks-single = اکنون می‌توانید صفحه را ببندید، یا تلفن یا تبلت را پس بدهید.
+parent-next = والد بعدی می‌تواند پاسخ دهد
+parent-used-title = قبلاً پاسخ داده شده است
+parent-used = از این پیوند قبلاً استفاده شده است، پس پاسخ‌ها ذخیره شده‌اند. سپاسگزاریم! لازم نیست کار دیگری انجام دهید.
+parent-expired-title = این پیوند دیگر معتبر نیست
+parent-expired = اعتبار این پیوند به پایان رسیده است. اشکالی ندارد؛ سپاس که خواستید پاسخ دهید.
+parent-unknown-title = پیوند پیدا نشد
+parent-unknown = صفحه‌ای با این نشانی پیدا نکردیم. بررسی کنید که پیوند درست نوشته شده باشد، یا از کسی که با او دیدار کردید پیوند تازه‌ای بخواهید.
+parent-too-many = تلاش‌های زیادی با پیوند نادرست انجام شده است. کمی صبر کنید و دوباره امتحان کنید.
+parent-q-conversation-q_right_topics = آیا در این گفت‌وگو درباره‌ی موضوعات درستی صحبت کردیم؟
+parent-q-conversation-q_helpful = آیا این گفت‌وگو برای شما به‌عنوان پدر یا مادر مفید بود؟
+parent-q-conversation-q_recommend = آیا تماس با ما را به دیگران توصیه می‌کنید؟
+parent-q-conversation-q_easy_reach = آیا دسترسی به ما آسان بود، مثلاً برای گرفتن وقت گفت‌وگو؟
+parent-q-home_visit-programme_helpful = آیا این برنامه برای شما به‌عنوان پدر یا مادر مفید بوده است؟
+parent-q-group_meeting-q_right_topics = آیا در این جلسه درباره‌ی موضوعات درستی صحبت کردیم؟
+parent-q-group_meeting-q_helpful = آیا این جلسه برای شما به‌عنوان پدر یا مادر مفید بود؟
+parent-q-group_meeting-q_recommend = آیا شرکت در آن را به دیگران توصیه می‌کنید؟
+parent-q-programme_group-q_right_topics = آیا در گروه درباره‌ی موضوعات درستی صحبت کردیم؟
+parent-q-programme_group-q_helpful = آیا این گروه برای شما به‌عنوان پدر یا مادر مفید بوده است؟
+parent-q-programme_group-q_recommend = آیا شرکت در این گروه را به دیگران توصیه می‌کنید؟
+parent-a-yes_really = بله، واقعاً
+parent-a-yes = بله
+parent-a-not_really = نه، چندان
+parent-a-not_at_all = نه، اصلاً
+parent-a-no_answer = نمی‌خواهم پاسخ دهم

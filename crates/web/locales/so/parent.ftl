@@ -1,0 +1,41 @@
+# Somali texts of the parents' pages; keys as in sv/parent.ftl.
+# Machine-assisted draft: needs a professional translator's review
+# (docs/translations.md).
+parent-language-code = so
+parent-language-name = Soomaali
+parent-dir = ltr
+parent-languages = Dooro luqadda
+parent-title = Maxaad ka qabtaa taageerada?
+parent-intro = Waxaan doonaynaa inaan ogaanno fikraddaada, si taageerada waalidiinta loo hagaajiyo.
+parent-anonymous = Jawaabahaagu waa qarsoodi. Ma weydiinno magacaaga, mana kaydinno wax muujinaya cidda aad tahay. Jawaabaha waxaa la xisaabiyaa oo keliya iyagoo lagu daray jawaabaha dadka kale.
+parent-optional = Su'aal waad ka boodi kartaa haddii aadan rabin inaad ka jawaabto.
+parent-submit = Dir jawaabaha
+parent-nothing-chosen = Ma aadan dooran jawaab. Dooro jawaab ugu yaraan hal su'aal, ama “Ma doonayo inaan ka jawaabo”, kadibna mar kale dir.
+parent-invalid-answer = Dooro mid ka mid ah jawaabaha su'aashan.
+parent-thanks-title = Mahadsanid!
+parent-thanks = Waad ku mahadsan tahay jawaabahaaga. Waa la kaydiyay.
+parent-thanks-single = Hadda waad xiri kartaa bogga, ama celi taleefanka ama tablet-ka.
+parent-next = Waalidka xiga ayaa jawaabi kara
+parent-used-title = Horay ayaa looga jawaabay
+parent-used = Linkigan horay ayaa loo isticmaalay, markaa jawaabaha way kaydsan yihiin. Mahadsanid! Wax kale uma baahnid inaad samayso.
+parent-expired-title = Linkigu ma shaqaynayo mar dambe
+parent-expired = Waqtiga linkigan wuu dhacay. Dhib ma leh – waad ku mahadsan tahay inaad rabtay inaad jawaabto.
+parent-unknown-title = Linkiga lama helin
+parent-unknown = Ma helin bog leh cinwaankan. Hubi in linkiga si sax ah loo qoray, ama weydii qofkii aad la kulantay link cusub.
+parent-too-many = Isku dayo aad u badan ayaa lagu sameeyay link khaldan. Wax yar sug oo mar kale isku day.
+parent-q-conversation-q_right_topics = Ma ka wada hadalnay arrimaha saxda ah wadahadalkan?
+parent-q-conversation-q_helpful = Wadahadalku ma kaa caawiyay adiga oo ah waalid?
+parent-q-conversation-q_recommend = Ma kula talin lahayd dadka kale inay nala soo xiriiraan?
+parent-q-conversation-q_easy_reach = Ma sahlanayd in nala soo gaaro, tusaale ahaan si loo ballansado waqtiga wadahadalka?
+parent-q-home_visit-programme_helpful = Barnaamijku ma kaa caawiyay adiga oo ah waalid?
+parent-q-group_meeting-q_right_topics = Ma ka wada hadalnay arrimaha saxda ah kulanka?
+parent-q-group_meeting-q_helpful = Kulanku ma kaa caawiyay adiga oo ah waalid?
+parent-q-group_meeting-q_recommend = Ma kula talin lahayd dadka kale inay ka qaybgalaan?
+parent-q-programme_group-q_right_topics = Ma ka wada hadalnay arrimaha saxda ah kooxda?
+parent-q-programme_group-q_helpful = Kooxdu ma kaa caawisay adiga oo ah waalid?
+parent-q-programme_group-q_recommend = Ma kula talin lahayd dadka kale inay ka qaybgalaan kooxda?
+parent-a-yes_really = Haa, runtii
+parent-a-yes = Haa
+parent-a-not_really = Maya, aad uma badna
+parent-a-not_at_all = Maya, gabi ahaanba
+parent-a-no_answer = Ma doonayo inaan ka jawaabo

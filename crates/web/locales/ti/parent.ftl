@@ -1,0 +1,41 @@
+# Tigrinya texts of the parents' pages; keys as in sv/parent.ftl.
+# Machine-assisted draft: needs a professional translator's review
+# (docs/translations.md).
+parent-language-code = ti
+parent-language-name = ትግርኛ
+parent-dir = ltr
+parent-languages = ቋንቋ ምረጹ
+parent-title = ብዛዕባ እቲ ደገፍ እንታይ ተሰሚዑኩም?
+parent-intro = እቲ ንወለዲ ዝወሃብ ደገፍ ምእንቲ ክመሓየሽ፡ ርእይቶኹም ክንፈልጥ ንደሊ።
+parent-anonymous = መልስታትኩም ብዘይ ስም እዩ። ስምኩም ኣይንሓትን፡ መን ምዃንኩም ዘርኢ ዝኾነ ነገር ኣይንዕቅብን። መልስታት ምስ ናይ ካልኦት መልስታት ተደሚሮም ጥራይ ይቑጸሩ።
+parent-optional = ክትምልሱሉ ዘይደለኹምዎ ሕቶ ክትሓልፍዎ ትኽእሉ ኢኹም።
+parent-submit = መልስታት ስደዱ
+parent-nothing-chosen = ዝኾነ መልሲ ኣይመረጽኩምን። እንተወሓደ ንሓደ ሕቶ መልሲ ምረጹ፡ ወይ «ክምልስ ኣይደልን»፡ ድሕሪኡ ደጊምኩም ስደዱ።
+parent-invalid-answer = ካብ መልስታት እዚ ሕቶ ሓደ ምረጹ።
+parent-thanks-title = የቐንየልና!
+parent-thanks = ስለ መልስታትኩም የቐንየልና። ተዓቂቦም ኣለዉ።
+parent-thanks-single = ሕጂ ነዚ ገጽ ክትዓጽውዎ፡ ወይ ነቲ ተሌፎን ወይ ታብሌት ክትመልስዎ ትኽእሉ ኢኹም።
+parent-next = ዝቕጽል ወላዲ ክምልስ ይኽእል
+parent-used-title = ድሮ ተመሊሱ እዩ
+parent-used = እዚ ሊንክ ድሮ ተጠቒምሉ እዩ፡ ስለዚ መልስታት ድሮ ተዓቂቦም ኣለዉ። የቐንየልና! ካልእ ክትገብሩ ኣየድልየኩምን።
+parent-expired-title = እቲ ሊንክ ደጊም ኣይሰርሕን
+parent-expired = ግዜ ናይዚ ሊንክ ተወዲኡ እዩ። ጸገም የብሉን – ክትምልሱ ስለ ዝደለኹም የቐንየልና።
+parent-unknown-title = እቲ ሊንክ ኣይተረኽበን
+parent-unknown = በዚ ኣድራሻ ዝኾነ ገጽ ኣይረኸብናን። እቲ ሊንክ ብቕኑዕ ከም ዝተጻሕፈ ኣረጋግጹ፡ ወይ ነቲ ዝተራኸብኩምዎ ሰብ ሓድሽ ሊንክ ሓቱ።
+parent-too-many = ብጌጋ ሊንክ ብዙሕ ፈተነታት ተገይሩ። ቁሩብ ተጸበዩ እሞ ደጊምኩም ፈትኑ።
+parent-q-conversation-q_right_topics = ኣብዚ ዝርርብ ብዛዕባ ቅኑዓት ጉዳያት ተዘራሪብና ዶ?
+parent-q-conversation-q_helpful = እቲ ዝርርብ ከም ወላዲ ሓጊዙኩም ዶ?
+parent-q-conversation-q_recommend = ካልኦት ምሳና ክራኸቡ ክትመኽሩ ዶ ትኽእሉ?
+parent-q-conversation-q_easy_reach = ንዓና ምርካብ ቀሊል ነይሩ ዶ፡ ንኣብነት ንዝርርብ ቆጸራ ንምሓዝ?
+parent-q-home_visit-programme_helpful = እቲ መደብ ከም ወላዲ ሓጊዙኩም ዶ?
+parent-q-group_meeting-q_right_topics = ኣብቲ ኣኼባ ብዛዕባ ቅኑዓት ጉዳያት ተዘራሪብና ዶ?
+parent-q-group_meeting-q_helpful = እቲ ኣኼባ ከም ወላዲ ሓጊዙኩም ዶ?
+parent-q-group_meeting-q_recommend = ካልኦት ክሳተፉ ክትመኽሩ ዶ ትኽእሉ?
+parent-q-programme_group-q_right_topics = ኣብቲ ጉጅለ ብዛዕባ ቅኑዓት ጉዳያት ተዘራሪብና ዶ?
+parent-q-programme_group-q_helpful = እቲ ጉጅለ ከም ወላዲ ሓጊዙኩም ዶ?
+parent-q-programme_group-q_recommend = ካልኦት ኣብቲ ጉጅለ ክሳተፉ ክትመኽሩ ዶ ትኽእሉ?
+parent-a-yes_really = እወ፡ ብሓቂ
+parent-a-yes = እወ
+parent-a-not_really = ኣይፋል፡ ብዙሕ ኣይኮነን
+parent-a-not_at_all = ኣይፋል፡ ፈጺሙ
+parent-a-no_answer = ክምልስ ኣይደልን
