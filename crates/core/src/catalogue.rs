@@ -268,10 +268,13 @@ impl Intervention {
                 "code",
                 "Koden ska vara 2–40 tecken: små bokstäver a–z, siffror och understreck, till exempel komet eller cos_p.".into(),
             );
-        } else if self.code == "ny" {
+        } else if RESERVED_CODES.contains(&self.code.as_str()) {
             err(
                 "code",
-                "Koden ”ny” är reserverad. Välj en annan kod.".into(),
+                format!(
+                    "Koden ”{}” är namnet på en sida i katalogen. Välj en annan kod.",
+                    self.code
+                ),
             );
         }
         for (f, v, max) in [
@@ -328,6 +331,9 @@ impl Intervention {
         }
     }
 }
+
+/// Codes that are the names of catalogue pages (`/katalog/redigera`, …).
+const RESERVED_CODES: [&str; 4] = ["ny", "redigera", "inaktuella", "vantetider"];
 
 fn valid_code(s: &str) -> bool {
     (2..=40).contains(&s.len())

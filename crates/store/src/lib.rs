@@ -11,6 +11,7 @@
 //! function links an account to a registration.
 
 mod accounts;
+mod catalogue;
 mod migrate;
 mod registrations;
 pub mod testing;

@@ -11,6 +11,7 @@ const SQLITE: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/sqlite/0002_registrations.sql"),
     ),
+    (7, include_str!("../migrations/sqlite/0007_catalogue.sql")),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -19,6 +20,7 @@ const POSTGRES: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/postgres/0002_registrations.sql"),
     ),
+    (7, include_str!("../migrations/postgres/0007_catalogue.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

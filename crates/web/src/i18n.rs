@@ -44,6 +44,23 @@ impl Lang {
     pub fn t(self, key: &str) -> String {
         LOCALES.lookup(&self.id(), key)
     }
+
+    /// The text of `key` with Fluent variables; a value that is a whole
+    /// number is passed as a number, so that plural variants work.
+    pub fn t_args(self, key: &str, args: &[(&str, &str)]) -> String {
+        use fluent_templates::fluent_bundle::FluentValue;
+        let map: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| {
+                let value = match v.parse::<i64>() {
+                    Ok(n) => FluentValue::from(n),
+                    Err(_) => FluentValue::from(v.to_string()),
+                };
+                (std::borrow::Cow::Owned(k.to_string()), value)
+            })
+            .collect();
+        LOCALES.lookup_with_args(&self.id(), key, &map)
+    }
 }
 
 #[cfg(test)]
@@ -62,5 +79,7 @@ mod tests {
         assert_eq!(keys(sv), keys(en));
         assert_eq!(Lang::Sv.t("login-submit"), "Logga in");
         assert_eq!(Lang::En.t("login-submit"), "Log in");
+        assert_eq!(Lang::Sv.t_args("catalogue-weeks", &[("n", "1")]), "1 vecka");
+        assert_eq!(Lang::En.t_args("catalogue-weeks", &[("n", "3")]), "3 weeks");
     }
 }

@@ -26,7 +26,7 @@ pub struct Nav {
 }
 
 impl Nav {
-    fn of(p: &Principal) -> Option<Nav> {
+    pub(crate) fn of(p: &Principal) -> Option<Nav> {
         Some(Nav {
             user: p.name.clone(),
             role: p.role.label_sv(),

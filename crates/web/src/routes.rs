@@ -5,7 +5,7 @@
 //! route × role test, so a new route cannot slip in unguarded.
 
 use crate::auth::{self, Principal};
-use crate::{api, pages, SharedState};
+use crate::{api, catalogue, pages, SharedState};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -36,6 +36,13 @@ pub const ALL_ROLES: &[Role] = &[
 ];
 /// Roles that register activities (analysts only read aggregates).
 pub const REGISTERING: &[Role] = &[Role::Registrant, Role::DistrictLead, Role::Admin];
+/// Roles that keep the catalogue's per-district entries current (a district
+/// lead only their own district; the handler checks).
+pub const CATALOGUE_EDITORS: &[Role] = &[Role::DistrictLead, Role::Admin];
+/// Roles that follow the catalogue's upkeep: stale entries, waiting times.
+pub const CATALOGUE_FOLLOWERS: &[Role] = &[Role::DistrictLead, Role::Analyst, Role::Admin];
+/// Roles that edit the catalogue's interventions themselves.
+pub const CATALOGUE_ADMINS: &[Role] = &[Role::Admin];
 
 /// The route table: method, axum path pattern, access.
 pub const RULES: &[(&str, &str, Access)] = &[
@@ -57,6 +64,40 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/api/v1/report", Access::Api(ALL_ROLES)),
     ("GET", "/api/v1/forms/{kind}", Access::Api(ALL_ROLES)),
+    // The catalogue of support: public pages and API, upkeep for staff.
+    ("GET", "/katalog", Access::Public),
+    ("GET", "/katalog/{code}", Access::Public),
+    ("GET", "/katalog/redigera", Access::Page(CATALOGUE_EDITORS)),
+    ("POST", "/katalog/redigera", Access::Page(CATALOGUE_EDITORS)),
+    (
+        "GET",
+        "/katalog/inaktuella",
+        Access::Page(CATALOGUE_FOLLOWERS),
+    ),
+    (
+        "GET",
+        "/katalog/vantetider",
+        Access::Page(CATALOGUE_FOLLOWERS),
+    ),
+    ("GET", "/admin/katalog", Access::Page(CATALOGUE_ADMINS)),
+    ("GET", "/admin/katalog/ny", Access::Page(CATALOGUE_ADMINS)),
+    ("POST", "/admin/katalog/ny", Access::Page(CATALOGUE_ADMINS)),
+    (
+        "GET",
+        "/admin/katalog/{code}",
+        Access::Page(CATALOGUE_ADMINS),
+    ),
+    (
+        "POST",
+        "/admin/katalog/{code}",
+        Access::Page(CATALOGUE_ADMINS),
+    ),
+    ("GET", "/api/v1/catalogue", Access::Public),
+    (
+        "GET",
+        "/api/v1/catalogue/{code}/alternatives",
+        Access::Public,
+    ),
 ];
 
 pub fn rule(method: &Method, pattern: &str) -> Option<Access> {
@@ -87,6 +128,28 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/registrations/{kind}", post(api::post_registration))
         .route("/api/v1/report", get(api::report))
         .route("/api/v1/forms/{kind}", get(api::form_definition))
+        .route("/katalog", get(catalogue::list))
+        .route("/katalog/{code}", get(catalogue::detail))
+        .route(
+            "/katalog/redigera",
+            get(catalogue::edit_form).post(catalogue::edit_submit),
+        )
+        .route("/katalog/inaktuella", get(catalogue::stale))
+        .route("/katalog/vantetider", get(catalogue::trend))
+        .route("/admin/katalog", get(catalogue::admin_list))
+        .route(
+            "/admin/katalog/ny",
+            get(catalogue::admin_new_form).post(catalogue::admin_new_submit),
+        )
+        .route(
+            "/admin/katalog/{code}",
+            get(catalogue::admin_edit_form).post(catalogue::admin_edit_submit),
+        )
+        .route("/api/v1/catalogue", get(catalogue::api_catalogue))
+        .route(
+            "/api/v1/catalogue/{code}/alternatives",
+            get(catalogue::api_alternatives),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), count_and_log))

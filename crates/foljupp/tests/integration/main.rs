@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod catalogue;
 mod cli;
 mod common;
 mod registration;
