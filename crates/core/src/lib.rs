@@ -7,6 +7,7 @@
 //! [`forms::FormSet::decode`], so there is one set of rules for what a valid
 //! registration is.
 
+pub mod catalogue;
 pub mod csv_import;
 pub mod forms;
 pub mod organisation;

@@ -31,7 +31,7 @@ const DISTRICT_WEIGHTS: [(&str, u32); 13] = [
     ("norrmalm", 1),
 ];
 
-const OUTER: [&str; 7] = [
+pub(crate) const OUTER: [&str; 7] = [
     "rinkeby-kista",
     "spanga-tensta",
     "enskede-arsta-vantor",
@@ -56,7 +56,14 @@ pub async fn ensure_demo(store: &Store, municipality: &str) -> Result<()> {
         store
             .insert_registrations(municipality, &regs, &mut |_| {})
             .await?;
-        eprintln!("Demodata klar.");
+        let entries = crate::demo_catalogue::ensure_demo_offers(
+            store,
+            municipality,
+            &Organisation::stockholm(),
+            today,
+        )
+        .await?;
+        eprintln!("Demodata klar ({entries} uppdateringar av katalogens uppgifter).");
     } else {
         eprintln!("Databasen innehåller redan registreringar; ingen demodata lades till.");
     }

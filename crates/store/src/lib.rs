@@ -13,6 +13,7 @@
 mod accounts;
 mod audit;
 mod backup;
+mod catalogue;
 mod migrate;
 mod parent_links;
 mod registrations;

@@ -16,6 +16,7 @@ const SQLITE: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/sqlite/0004_parent_links.sql"),
     ),
+    (7, include_str!("../migrations/sqlite/0007_catalogue.sql")),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -29,6 +30,7 @@ const POSTGRES: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/postgres/0004_parent_links.sql"),
     ),
+    (7, include_str!("../migrations/postgres/0007_catalogue.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -52,6 +52,22 @@ impl Lang {
 }
 
 impl Lang {
+    /// The text of `key` with Fluent variables given as text; a value that
+    /// is a whole number is passed as a number, so that plural variants work.
+    pub fn t_args(self, key: &str, args: &[(&'static str, &str)]) -> String {
+        let args: Vec<(&'static str, FluentArg)> = args
+            .iter()
+            .map(|(k, v)| {
+                let arg = match v.parse::<i64>() {
+                    Ok(n) => FluentArg::Num(n),
+                    Err(_) => FluentArg::Str(v.to_string()),
+                };
+                (*k, arg)
+            })
+            .collect();
+        self.t_with(key, &args)
+    }
+
     /// The text of `key` with Fluent arguments (numbers or strings).
     pub fn t_with(self, key: &str, args: &[(&'static str, FluentArg)]) -> String {
         let args: std::collections::HashMap<std::borrow::Cow<'static, str>, FluentValue> = args
@@ -169,6 +185,8 @@ mod tests {
         assert_eq!(keys(sv), keys(en));
         assert_eq!(Lang::Sv.t("login-submit"), "Logga in");
         assert_eq!(Lang::En.t("login-submit"), "Log in");
+        assert_eq!(Lang::Sv.t_args("catalogue-weeks", &[("n", "1")]), "1 vecka");
+        assert_eq!(Lang::En.t_args("catalogue-weeks", &[("n", "3")]), "3 weeks");
     }
 }
 

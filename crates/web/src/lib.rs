@@ -9,6 +9,7 @@ mod admin;
 mod api;
 pub mod audit;
 mod auth;
+mod catalogue;
 mod error;
 mod html;
 pub mod i18n;
@@ -139,6 +140,16 @@ pub async fn serve(
     state: SharedState,
     addr: SocketAddr,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    // The catalogue of support ships with the seeds' interventions; a new
+    // database gets them on first start (admins edit them afterwards).
+    state
+        .store
+        .ensure_catalogue(
+            &state.config.municipality,
+            &foljupp_core::catalogue::default_interventions(),
+        )
+        .await
+        .map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     // Expired parent links forget their registration within minutes, even

@@ -233,6 +233,41 @@ pub fn document(forms: &FormSet, org: &Organisation) -> Value {
             "responses": form_responses,
         }}),
     );
+    let public_json = |summary: &str| {
+        json!({
+            "description": summary,
+            "content": {"application/json": {"schema": {"type": "object"}}}
+        })
+    };
+    paths.insert(
+        "/api/v1/catalogue".into(),
+        json!({"get": {
+            "operationId": "catalogue",
+            "summary": "The public catalogue of support: every intervention and where it is offered (no login)",
+            "security": [],
+            "parameters": [
+                q("lang", "sv or en.", json!({"type": "string", "enum": ["sv", "en"]})),
+                q("age", "The child's age in years.", json!({"type": "string"})),
+                q("language", "A language code.", json!({"type": "string"})),
+                q("district", "A district code.", json!({"type": "string"})),
+                q("category", "A category code.", json!({"type": "string"})),
+            ],
+            "responses": {"200": public_json("The catalogue."), "400": error_response("A filter is not valid.")},
+        }}),
+    );
+    paths.insert(
+        "/api/v1/catalogue/{code}/alternatives".into(),
+        json!({"get": {
+            "operationId": "catalogue_alternatives",
+            "summary": "Other districts where an intervention starts, nearest start first (no login)",
+            "security": [],
+            "parameters": [
+                {"name": "code", "in": "path", "required": true, "schema": {"type": "string"}},
+                q("district", "The parent's district.", json!({"type": "string"})),
+            ],
+            "responses": {"200": public_json("The alternatives."), "400": error_response("The district is not valid."), "404": error_response("No such intervention.")},
+        }}),
+    );
     paths.insert(
         "/api/v1/openapi.json".into(),
         json!({"get": {

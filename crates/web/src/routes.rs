@@ -5,7 +5,7 @@
 //! route × role test, so a new route cannot slip in unguarded.
 
 use crate::auth::{self, Principal};
-use crate::{admin, api, pages, parents, SharedState};
+use crate::{admin, api, catalogue, pages, parents, SharedState};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -38,6 +38,13 @@ pub const ALL_ROLES: &[Role] = &[
 pub const REGISTERING: &[Role] = &[Role::Registrant, Role::DistrictLead, Role::Admin];
 /// Accounts, tokens, the audit log, configuration.
 pub const ADMIN: &[Role] = &[Role::Admin];
+/// Roles that keep the catalogue's per-district entries current (a district
+/// lead only their own district; the handler checks).
+pub const CATALOGUE_EDITORS: &[Role] = &[Role::DistrictLead, Role::Admin];
+/// Roles that follow the catalogue's upkeep: stale entries, waiting times.
+pub const CATALOGUE_FOLLOWERS: &[Role] = &[Role::DistrictLead, Role::Analyst, Role::Admin];
+/// Roles that edit the catalogue's interventions themselves.
+pub const CATALOGUE_ADMINS: &[Role] = &[Role::Admin];
 
 /// The route table: method, axum path pattern, access.
 pub const RULES: &[(&str, &str, Access)] = &[
@@ -78,6 +85,40 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/p/{code}", Access::Public),
     ("POST", "/p/{code}", Access::Public),
     ("POST", "/lat-foraldern-svara", Access::Page(REGISTERING)),
+    // The catalogue of support: public pages and API, upkeep for staff.
+    ("GET", "/katalog", Access::Public),
+    ("GET", "/katalog/{code}", Access::Public),
+    ("GET", "/katalog/redigera", Access::Page(CATALOGUE_EDITORS)),
+    ("POST", "/katalog/redigera", Access::Page(CATALOGUE_EDITORS)),
+    (
+        "GET",
+        "/katalog/inaktuella",
+        Access::Page(CATALOGUE_FOLLOWERS),
+    ),
+    (
+        "GET",
+        "/katalog/vantetider",
+        Access::Page(CATALOGUE_FOLLOWERS),
+    ),
+    ("GET", "/admin/katalog", Access::Page(CATALOGUE_ADMINS)),
+    ("GET", "/admin/katalog/ny", Access::Page(CATALOGUE_ADMINS)),
+    ("POST", "/admin/katalog/ny", Access::Page(CATALOGUE_ADMINS)),
+    (
+        "GET",
+        "/admin/katalog/{code}",
+        Access::Page(CATALOGUE_ADMINS),
+    ),
+    (
+        "POST",
+        "/admin/katalog/{code}",
+        Access::Page(CATALOGUE_ADMINS),
+    ),
+    ("GET", "/api/v1/catalogue", Access::Public),
+    (
+        "GET",
+        "/api/v1/catalogue/{code}/alternatives",
+        Access::Public,
+    ),
 ];
 
 pub fn rule(method: &Method, pattern: &str) -> Option<Access> {
@@ -138,6 +179,28 @@ fn routes() -> Router<SharedState> {
         .route("/api/v1/openapi.json", get(crate::openapi::serve))
         .route("/p/{code}", get(parents::show).post(parents::answer))
         .route("/lat-foraldern-svara", post(parents::handover))
+        .route("/katalog", get(catalogue::list))
+        .route("/katalog/{code}", get(catalogue::detail))
+        .route(
+            "/katalog/redigera",
+            get(catalogue::edit_form).post(catalogue::edit_submit),
+        )
+        .route("/katalog/inaktuella", get(catalogue::stale))
+        .route("/katalog/vantetider", get(catalogue::trend))
+        .route("/admin/katalog", get(catalogue::admin_list))
+        .route(
+            "/admin/katalog/ny",
+            get(catalogue::admin_new_form).post(catalogue::admin_new_submit),
+        )
+        .route(
+            "/admin/katalog/{code}",
+            get(catalogue::admin_edit_form).post(catalogue::admin_edit_submit),
+        )
+        .route("/api/v1/catalogue", get(catalogue::api_catalogue))
+        .route(
+            "/api/v1/catalogue/{code}/alternatives",
+            get(catalogue::api_alternatives),
+        )
 }
 
 /// The guard (access rules), logging, headers and body limit around the

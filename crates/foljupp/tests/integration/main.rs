@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod backup;
+mod catalogue;
 mod cli;
 mod common;
 mod parents;
