@@ -13,9 +13,11 @@
 mod accounts;
 mod migrate;
 mod registrations;
+mod steering;
 pub mod testing;
 
 pub use accounts::{Account, ApiToken, SessionRecord};
+pub use steering::{LinkHash, LinkTarget, NewRound, SpindelnRound, StatusContent, StatusReport};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{

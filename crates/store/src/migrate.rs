@@ -11,6 +11,7 @@ const SQLITE: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/sqlite/0002_registrations.sql"),
     ),
+    (8, include_str!("../migrations/sqlite/0008_steering.sql")),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -19,6 +20,7 @@ const POSTGRES: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/postgres/0002_registrations.sql"),
     ),
+    (8, include_str!("../migrations/postgres/0008_steering.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
