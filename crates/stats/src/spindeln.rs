@@ -175,6 +175,7 @@ pub fn district_result(
     protect_parts(&mut shown, threshold);
     // Item level within the shown parties: the same rule on the ratings.
     let mut item_shown: Vec<Vec<bool>> = vec![vec![false; ITEM_COUNT]; parties.len()];
+    #[allow(clippy::needless_range_loop)] // `i` indexes ratings and shown flags alike
     for i in 0..ITEM_COUNT {
         let mut parts: Vec<(u32, bool)> = by_party
             .iter()

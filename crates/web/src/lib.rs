@@ -12,6 +12,7 @@ mod html;
 pub mod i18n;
 mod pages;
 pub mod routes;
+mod steering;
 
 pub use auth::{hash_password, sha256_hex, verify_password};
 pub use error::AppError;

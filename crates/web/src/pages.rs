@@ -23,15 +23,18 @@ pub struct Nav {
     pub role: &'static str,
     pub csrf: String,
     pub can_register: bool,
+    /// Spindeln and status reports (district leads, analysts, admins).
+    pub steering: bool,
 }
 
 impl Nav {
-    fn of(p: &Principal) -> Option<Nav> {
+    pub(crate) fn of(p: &Principal) -> Option<Nav> {
         Some(Nav {
             user: p.name.clone(),
             role: p.role.label_sv(),
             csrf: p.csrf_token().to_string(),
             can_register: crate::routes::REGISTERING.contains(&p.role),
+            steering: crate::routes::STEERING.contains(&p.role),
         })
     }
 }
@@ -117,7 +120,7 @@ struct OverviewPage {
 
 ui_text!(ErrorPage, LoginPage, PickPage, FormPage, OverviewPage);
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(s) => Html(s).into_response(),
         Err(e) => AppError::Internal(format!("template: {e}")).into_response(),

@@ -38,3 +38,5 @@ error-not-found = The page does not exist.
 error-server = An unexpected error occurred. Try again in a while.
 error-unavailable = The database is not answering right now. Try again in a while; nothing you already had confirmed is lost.
 error-csrf = The form was too old or came from another page. Reload the page and try again.
+nav-spindeln = Spindeln
+nav-status = Status reports

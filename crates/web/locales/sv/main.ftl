@@ -38,3 +38,5 @@ error-not-found = Sidan finns inte.
 error-server = Ett oväntat fel inträffade. Försök igen om en stund.
 error-unavailable = Databasen svarar inte just nu. Försök igen om en stund; inget av det du redan fått bekräftat har gått förlorat.
 error-csrf = Formuläret var för gammalt eller kom från en annan sida. Ladda om sidan och försök igen.
+nav-spindeln = Spindeln
+nav-status = Statusrapporter
