@@ -56,6 +56,7 @@ pub async fn ensure_demo(store: &Store, municipality: &str) -> Result<()> {
         store
             .insert_registrations(municipality, &regs, &mut |_| {})
             .await?;
+        crate::demo_steering::ensure(store, municipality, today).await?;
         eprintln!("Demodata klar.");
     } else {
         eprintln!("Databasen innehåller redan registreringar; ingen demodata lades till.");

@@ -2,6 +2,7 @@
 //! command parses its flags and calls into the library crates.
 
 mod demo;
+mod demo_steering;
 mod import;
 
 use anyhow::{bail, Context, Result};

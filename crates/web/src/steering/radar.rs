@@ -21,9 +21,9 @@ pub struct Radar<'a> {
     pub previous_label: String,
 }
 
-const WIDTH: f64 = 560.0;
+const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 410.0;
-const CX: f64 = 280.0;
+const CX: f64 = 300.0;
 const CY: f64 = 185.0;
 const R: f64 = 130.0;
 
@@ -111,7 +111,7 @@ pub fn render(radar: &Radar) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="radar" role="img" aria-labelledby="{id}-title {id}-desc" font-family="system-ui, sans-serif" font-size="13">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="radar" role="img" aria-labelledby="{id}-title {id}-desc" font-family="system-ui, sans-serif" font-size="15">"#
     );
     let _ = write!(
         s,
@@ -255,7 +255,7 @@ mod tests {
         assert_eq!(s.matches(r#"class="grid""#).count(), 5);
         // Item 1 at 5 of 5: the top of the outer ring.
         assert!(
-            s.contains(r#"<polygon class="current" points="280.0,55.0 "#),
+            s.contains(r#"<polygon class="current" points="300.0,55.0 "#),
             "{s}"
         );
         // A hidden item is left out of the polygon: 8 points.

@@ -98,6 +98,7 @@ struct IndexPage {
     title: String,
     nav: Option<Nav>,
     analyst: bool,
+    district: String,
     district_name: String,
     periods: Vec<PeriodLink>,
 }
@@ -265,6 +266,7 @@ pub async fn index(
         nav: Nav::of(&p),
         analyst,
         district_name: state.organisation.district_name(&own).to_string(),
+        district: own,
         periods,
     }))
 }
