@@ -698,6 +698,13 @@ async fn status_report_lifecycle_and_permissions() {
             .unwrap();
         assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 
+        // The lead's list of tertials leads to their own district's report.
+        let list = get(&app, &lead, "/status").await.text().await.unwrap();
+        let t = foljupp_core::Tertial::of(time::OffsetDateTime::now_utc().date());
+        assert!(
+            list.contains(&format!(r#"href="/status/{}/{}/farsta""#, t.year, t.number)),
+            "{b}"
+        );
         // The form warns against writing about a family.
         let html = get(&app, &lead, page).await.text().await.unwrap();
         assert!(html.contains("aldrig om enskilda familjer"), "{b}");

@@ -22,7 +22,7 @@ pub struct Radar<'a> {
 }
 
 const WIDTH: f64 = 600.0;
-const HEIGHT: f64 = 410.0;
+const HEIGHT: f64 = 424.0;
 const CX: f64 = 300.0;
 const CY: f64 = 185.0;
 const R: f64 = 130.0;
@@ -163,7 +163,7 @@ pub fn render(radar: &Radar) -> String {
         };
         let _ = write!(
             s,
-            r##"<text class="axis-label" x="{lx:.1}" y="{:.1}" text-anchor="{anchor}" fill="#1b1b1b">{} {}</text>"##,
+            r##"<text class="axis-label" x="{lx:.1}" y="{:.1}" text-anchor="{anchor}" fill="#1b1b1b">{}<tspan class="axis-name"> {}</tspan></text>"##,
             ly + dy,
             i + 1,
             escape(label)
@@ -200,19 +200,20 @@ pub fn render(radar: &Radar) -> String {
             );
         }
     }
-    // Legend.
-    let ly = HEIGHT - 34.0;
+    // Legend. (On a phone the page's CSS enlarges the texts and leaves the
+    // axes numbered only; the table beside the chart names the items.)
+    let ly = HEIGHT - 40.0;
     let _ = write!(
         s,
-        r##"<line x1="20" y1="{ly}" x2="56" y2="{ly}" stroke="#0b5394" stroke-width="2.5"/><text x="64" y="{:.1}" fill="#1b1b1b">{}</text>"##,
+        r##"<line x1="20" y1="{ly}" x2="56" y2="{ly}" stroke="#0b5394" stroke-width="2.5"/><text class="legend" x="64" y="{:.1}" fill="#1b1b1b">{}</text>"##,
         ly + 4.0,
         escape(&radar.current_label)
     );
     if radar.previous.is_some() {
-        let ly2 = ly + 22.0;
+        let ly2 = ly + 28.0;
         let _ = write!(
             s,
-            r##"<line x1="20" y1="{ly2}" x2="56" y2="{ly2}" stroke="#8a4b00" stroke-width="2" stroke-dasharray="6 4"/><text x="64" y="{:.1}" fill="#1b1b1b">{}</text>"##,
+            r##"<line x1="20" y1="{ly2}" x2="56" y2="{ly2}" stroke="#8a4b00" stroke-width="2" stroke-dasharray="6 4"/><text class="legend" x="64" y="{:.1}" fill="#1b1b1b">{}</text>"##,
             ly2 + 4.0,
             escape(&radar.previous_label)
         );
