@@ -64,6 +64,9 @@ export FOLJUPP_REGISTRANT_PASSWORD="e2e-pw-reg-$RANDOM$RANDOM-x"
 export FOLJUPP_REGISTRANT_DISTRICT=rinkeby-kista
 export FOLJUPP_ADMIN_NAME=e2e-admin
 export FOLJUPP_ADMIN_PASSWORD="e2e-pw-adm-$RANDOM$RANDOM-x"
+export FOLJUPP_LEAD_NAME=e2e-enhetschef
+export FOLJUPP_LEAD_PASSWORD="e2e-pw-lead-$RANDOM$RANDOM-x"
+export FOLJUPP_LEAD_DISTRICT=farsta
 
 printf '%s\n' "$FOLJUPP_REGISTRANT_PASSWORD" |
   "$bin" user add "$FOLJUPP_REGISTRANT_NAME" --role registrant \
@@ -71,6 +74,10 @@ printf '%s\n' "$FOLJUPP_REGISTRANT_PASSWORD" |
   { cat "$work/setup.log" >&2; exit 1; }
 printf '%s\n' "$FOLJUPP_ADMIN_PASSWORD" |
   "$bin" user add "$FOLJUPP_ADMIN_NAME" --role admin --db "$db" >>"$work/setup.log" 2>&1 ||
+  { cat "$work/setup.log" >&2; exit 1; }
+printf '%s\n' "$FOLJUPP_LEAD_PASSWORD" |
+  "$bin" user add "$FOLJUPP_LEAD_NAME" --role district_lead \
+    --district "$FOLJUPP_LEAD_DISTRICT" --db "$db" >>"$work/setup.log" 2>&1 ||
   { cat "$work/setup.log" >&2; exit 1; }
 
 # A free loopback port (the small race between closing it here and the

@@ -18,6 +18,12 @@ const admin = () => ({
   password: env('FOLJUPP_ADMIN_PASSWORD'),
 });
 
+const lead = () => ({
+  name: env('FOLJUPP_LEAD_NAME'),
+  password: env('FOLJUPP_LEAD_PASSWORD'),
+  district: env('FOLJUPP_LEAD_DISTRICT'),
+});
+
 /** Collects what the browser reports as errors: CSP violations, script
  * errors, failed loads. A server-rendered page without scripts should have
  * none. Each entry is "RESOURCE-URL: MESSAGE"; entries matching a regex in
@@ -137,6 +143,7 @@ async function expectNoHorizontalScroll(page, what) {
 module.exports = {
   registrant,
   admin,
+  lead,
   watchConsole,
   login,
   parseFigure,

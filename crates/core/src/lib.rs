@@ -16,6 +16,7 @@ pub mod period;
 pub mod privacy;
 pub mod registration;
 pub mod role;
+pub mod steering;
 
 pub use forms::{FieldDef, FieldType, FormSet, KindDef, ValueList};
 pub use organisation::{District, Organisation, Unit, UnitKind};

@@ -63,6 +63,7 @@ pub async fn ensure_demo(store: &Store, municipality: &str) -> Result<()> {
             today,
         )
         .await?;
+        crate::demo_steering::ensure(store, municipality, today).await?;
         eprintln!("Demodata klar ({entries} uppdateringar av katalogens uppgifter).");
     } else {
         eprintln!("Databasen innehåller redan registreringar; ingen demodata lades till.");

@@ -3,6 +3,7 @@
 
 mod demo;
 mod demo_catalogue;
+mod demo_steering;
 mod import;
 
 use anyhow::{bail, Context, Result};

@@ -31,6 +31,7 @@ pub mod definitions;
 pub mod disclosure;
 pub mod report;
 pub mod rollup;
+pub mod spindeln;
 pub mod tally;
 
 pub use definitions::{definition, BREAKDOWN_DEFINITIONS, DEFINITIONS};

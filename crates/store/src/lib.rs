@@ -17,11 +17,13 @@ mod catalogue;
 mod migrate;
 mod parent_links;
 mod registrations;
+mod steering;
 pub mod testing;
 
 pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord};
 pub use audit::{AuditEvent, AuditFilter};
 pub use parent_links::{AnswerOutcome, LinkState, ParentLink};
+pub use steering::{LinkHash, LinkTarget, NewRound, SpindelnRound, StatusContent, StatusReport};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{

@@ -17,6 +17,7 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0004_parent_links.sql"),
     ),
     (7, include_str!("../migrations/sqlite/0007_catalogue.sql")),
+    (8, include_str!("../migrations/sqlite/0008_steering.sql")),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -31,6 +32,7 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0004_parent_links.sql"),
     ),
     (7, include_str!("../migrations/postgres/0007_catalogue.sql")),
+    (8, include_str!("../migrations/postgres/0008_steering.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -19,6 +19,7 @@ mod pages;
 pub mod parents;
 pub mod password;
 pub mod routes;
+mod steering;
 pub mod throttle;
 
 pub use audit::audit;

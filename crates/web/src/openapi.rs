@@ -268,6 +268,53 @@ pub fn document(forms: &FormSet, org: &Organisation) -> Value {
             "responses": {"200": public_json("The alternatives."), "400": error_response("The district is not valid."), "404": error_response("No such intervention.")},
         }}),
     );
+    // The common error answers plus one success answer.
+    let answers = |errors: &[(&str, Value)], ok: &str, description: &str| {
+        let mut r = common_errors(errors);
+        r[ok] = public_json(description);
+        r
+    };
+    paths.insert(
+        "/api/v1/spindeln/rounds".into(),
+        json!({
+            "get": {
+                "operationId": "spindeln_rounds",
+                "summary": "Spindeln measurement rounds (district leads, analysts, admins)",
+                "responses": answers(&[], "200", "The rounds."),
+            },
+            "post": {
+                "operationId": "spindeln_create_round",
+                "summary": "Create a measurement round; returns its anonymous respondent links, shown only now (analysts, admins)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "required": ["name", "date", "districts"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "date": {"type": "string", "format": "date"},
+                        "districts": {"type": "array", "items": {"type": "string"}},
+                        "parties": {"type": "array", "items": {"type": "string", "enum": ["social_services", "open_preschool", "child_health", "maternal_health"]}},
+                        "items": {"type": "array", "items": {"type": "string"}, "description": "The nine item texts; default the shipped ones."},
+                        "scale_max": {"type": "integer"},
+                        "previous_round": {"type": "integer"}
+                    }
+                }}}},
+                "responses": answers(
+                    &[("400", error_response("Not a JSON object.")), ("422", error_response("A field is not valid."))],
+                    "201",
+                    "The round and its respondent links.",
+                ),
+            }
+        }),
+    );
+    paths.insert(
+        "/api/v1/spindeln/rounds/{id}/results".into(),
+        json!({"get": {
+            "operationId": "spindeln_results",
+            "summary": "Per district and item: n, mean, min, max, sd (parties with too few respondents only pooled)",
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "responses": answers(&[("404", error_response("No such round."))], "200", "The results."),
+        }}),
+    );
     paths.insert(
         "/api/v1/openapi.json".into(),
         json!({"get": {

@@ -25,6 +25,8 @@ pub struct Nav {
     pub csrf: String,
     pub can_register: bool,
     pub is_admin: bool,
+    /// Spindeln and status reports (district leads, analysts, admins).
+    pub steering: bool,
 }
 
 impl Nav {
@@ -35,6 +37,7 @@ impl Nav {
             csrf: p.csrf_token().to_string(),
             can_register: crate::routes::REGISTERING.contains(&p.role),
             is_admin: p.role == foljupp_core::Role::Admin,
+            steering: crate::routes::STEERING.contains(&p.role),
         })
     }
 }

@@ -45,6 +45,14 @@ pub const CATALOGUE_EDITORS: &[Role] = &[Role::DistrictLead, Role::Admin];
 pub const CATALOGUE_FOLLOWERS: &[Role] = &[Role::DistrictLead, Role::Analyst, Role::Admin];
 /// Roles that edit the catalogue's interventions themselves.
 pub const CATALOGUE_ADMINS: &[Role] = &[Role::Admin];
+/// Roles that run the steering instruments (Spindeln rounds, reading and
+/// reopening status reports).
+pub const ANALYSTS: &[Role] = &[Role::Analyst, Role::Admin];
+/// Roles that see Spindeln results and status reports (a district lead
+/// only their own district's).
+pub const STEERING: &[Role] = &[Role::DistrictLead, Role::Analyst, Role::Admin];
+/// Who writes a status report.
+pub const DISTRICT_LEADS: &[Role] = &[Role::DistrictLead];
 
 /// The route table: method, axum path pattern, access.
 pub const RULES: &[(&str, &str, Access)] = &[
@@ -118,6 +126,85 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "GET",
         "/api/v1/catalogue/{code}/alternatives",
         Access::Public,
+    ),
+    // Steering: Spindeln rounds and answers, status reports.
+    ("GET", "/spindeln", Access::Page(STEERING)),
+    ("GET", "/spindeln/ny", Access::Page(ANALYSTS)),
+    ("POST", "/spindeln/rounds", Access::Page(ANALYSTS)),
+    ("GET", "/spindeln/rounds/{id}", Access::Page(STEERING)),
+    ("GET", "/spindeln/rounds/{id}/edit", Access::Page(ANALYSTS)),
+    ("POST", "/spindeln/rounds/{id}/edit", Access::Page(ANALYSTS)),
+    (
+        "POST",
+        "/spindeln/rounds/{id}/links",
+        Access::Page(ANALYSTS),
+    ),
+    (
+        "POST",
+        "/spindeln/rounds/{id}/status",
+        Access::Page(ANALYSTS),
+    ),
+    (
+        "GET",
+        "/spindeln/rounds/{id}/results.csv",
+        Access::Page(STEERING),
+    ),
+    (
+        "GET",
+        "/spindeln/rounds/{id}/results.xlsx",
+        Access::Page(STEERING),
+    ),
+    (
+        "GET",
+        "/spindeln/rounds/{id}/districts/{code}",
+        Access::Page(STEERING),
+    ),
+    (
+        "GET",
+        "/spindeln/rounds/{id}/districts/{code}/radar.svg",
+        // An image that integrations fetch too: a session or an API token.
+        Access::Api(STEERING),
+    ),
+    ("GET", "/s/{code}", Access::Public),
+    ("POST", "/s/{code}", Access::Public),
+    ("GET", "/api/v1/spindeln/rounds", Access::Api(STEERING)),
+    ("POST", "/api/v1/spindeln/rounds", Access::Api(ANALYSTS)),
+    (
+        "GET",
+        "/api/v1/spindeln/rounds/{id}/results",
+        Access::Api(STEERING),
+    ),
+    ("GET", "/status", Access::Page(STEERING)),
+    ("GET", "/status/{year}/{tertial}", Access::Page(STEERING)),
+    (
+        "GET",
+        "/status/{year}/{tertial}/compilation",
+        Access::Page(ANALYSTS),
+    ),
+    (
+        "GET",
+        "/status/{year}/{tertial}/compilation.csv",
+        Access::Page(ANALYSTS),
+    ),
+    (
+        "GET",
+        "/status/{year}/{tertial}/compilation.xlsx",
+        Access::Page(ANALYSTS),
+    ),
+    (
+        "GET",
+        "/status/{year}/{tertial}/{district}",
+        Access::Page(STEERING),
+    ),
+    (
+        "POST",
+        "/status/{year}/{tertial}/{district}",
+        Access::Page(DISTRICT_LEADS),
+    ),
+    (
+        "POST",
+        "/status/{year}/{tertial}/{district}/reopen",
+        Access::Page(ANALYSTS),
     ),
 ];
 
@@ -200,6 +287,73 @@ fn routes() -> Router<SharedState> {
         .route(
             "/api/v1/catalogue/{code}/alternatives",
             get(catalogue::api_alternatives),
+        )
+        .merge(steering_routes())
+}
+
+/// The steering group's routes (Spindeln, status reports).
+fn steering_routes() -> Router<SharedState> {
+    use crate::steering::{spindeln, status};
+    Router::new()
+        .route("/spindeln", get(spindeln::index))
+        .route("/spindeln/ny", get(spindeln::new_form))
+        .route("/spindeln/rounds", post(spindeln::create))
+        .route("/spindeln/rounds/{id}", get(spindeln::round_page))
+        .route(
+            "/spindeln/rounds/{id}/edit",
+            get(spindeln::edit_form).post(spindeln::edit),
+        )
+        .route("/spindeln/rounds/{id}/links", post(spindeln::replace_links))
+        .route("/spindeln/rounds/{id}/status", post(spindeln::set_status))
+        .route(
+            "/spindeln/rounds/{id}/results.csv",
+            get(spindeln::results_csv),
+        )
+        .route(
+            "/spindeln/rounds/{id}/results.xlsx",
+            get(spindeln::results_xlsx),
+        )
+        .route(
+            "/spindeln/rounds/{id}/districts/{code}",
+            get(spindeln::district_page),
+        )
+        .route(
+            "/spindeln/rounds/{id}/districts/{code}/radar.svg",
+            get(spindeln::radar_svg),
+        )
+        .route(
+            "/s/{code}",
+            get(spindeln::answer_form).post(spindeln::answer_submit),
+        )
+        .route(
+            "/api/v1/spindeln/rounds",
+            get(spindeln::api_rounds).post(spindeln::api_create_round),
+        )
+        .route(
+            "/api/v1/spindeln/rounds/{id}/results",
+            get(spindeln::api_results),
+        )
+        .route("/status", get(status::index))
+        .route("/status/{year}/{tertial}", get(status::period))
+        .route(
+            "/status/{year}/{tertial}/compilation",
+            get(status::compilation),
+        )
+        .route(
+            "/status/{year}/{tertial}/compilation.csv",
+            get(status::compilation_csv),
+        )
+        .route(
+            "/status/{year}/{tertial}/compilation.xlsx",
+            get(status::compilation_xlsx),
+        )
+        .route(
+            "/status/{year}/{tertial}/{district}",
+            get(status::report).post(status::save),
+        )
+        .route(
+            "/status/{year}/{tertial}/{district}/reopen",
+            post(status::reopen),
         )
 }
 

@@ -13,3 +13,4 @@ mod parents;
 mod registration;
 mod security;
 mod sso;
+mod steering;

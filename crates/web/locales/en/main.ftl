@@ -174,3 +174,5 @@ catalogue-per-district = In the districts
 catalogue-level = Level
 catalogue-edit-link = Update the district's entries
 catalogue-shorter-short = Shorter wait in { $district } ({ $weeks }).
+nav-spindeln = Spindeln
+nav-status = Status reports

@@ -174,3 +174,5 @@ catalogue-per-district = I stadsdelarna
 catalogue-level = Nivå
 catalogue-edit-link = Uppdatera stadsdelens uppgifter
 catalogue-shorter-short = Kortare väntetid i { $district } ({ $weeks }).
+nav-spindeln = Spindeln
+nav-status = Statusrapporter
