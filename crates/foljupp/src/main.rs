@@ -240,35 +240,19 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("formatet {format:?} stöds inte ännu; använd --format json");
             }
             let store = open(&db).await?;
-            let load_from = if compare {
-                period.one_year_earlier().from
-            } else {
-                period.from
+            let req = foljupp_stats::ReportRequest {
+                municipality: MUNICIPALITY.into(),
+                district,
+                period,
+                as_of,
+                compare,
+                threshold,
             };
             let regs = store
-                .load_registrations(
-                    MUNICIPALITY,
-                    Period {
-                        from: load_from,
-                        to: period.to,
-                    },
-                    // Every district: suppression must match the city's report.
-                    None,
-                    None,
-                )
+                .load_registrations(MUNICIPALITY, req.load_period(), None, None)
                 .await?;
-            let report = foljupp_stats::build_report(
-                &org,
-                &regs,
-                &foljupp_stats::ReportRequest {
-                    municipality: MUNICIPALITY.into(),
-                    district,
-                    period,
-                    as_of,
-                    compare,
-                    threshold,
-                },
-            );
+            // Every district is loaded: suppression must match the city's report.
+            let report = foljupp_stats::build_report(&org, &regs, &req);
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }

@@ -282,8 +282,19 @@ impl DisclosureControl {
     /// suppressed cell can be recomputed. A threshold of 0 or 1 hides
     /// nothing (no count is below it).
     pub fn protect(&self, table: &Table) -> Protection {
+        self.protect_with(table, &[])
+    }
+
+    /// As [`DisclosureControl::protect`], with `forced` positions suppressed
+    /// as well (marked secondary unless primary) and protected like primary
+    /// cells. Linked tables use it: a cell hidden in one table so that it
+    /// cannot be recomputed by differencing another (see
+    /// [`crate::report`]) must in turn be protected inside its own table.
+    /// Every position suppressed by `forced` or by the result of an earlier
+    /// call stays suppressed, so repeated calls only ever add suppressions.
+    pub fn protect_with(&self, table: &Table, forced: &[Pos]) -> Protection {
         let mut pattern = Pattern::uniform(table, Mark::Published);
-        if self.threshold <= 1 {
+        if self.threshold <= 1 && forced.is_empty() {
             return Protection {
                 pattern,
                 exposed: Vec::new(),
@@ -292,6 +303,11 @@ impl DisclosureControl {
         for pos in table.positions() {
             if self.is_primary(table.value(pos)) {
                 pattern.set(pos, Mark::Primary);
+            }
+        }
+        for &pos in forced {
+            if !pattern.is_suppressed(pos) {
+                pattern.set(pos, Mark::Secondary);
             }
         }
         let mut graph = Graph::new(self, table, &pattern);

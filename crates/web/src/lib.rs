@@ -11,6 +11,7 @@ mod error;
 mod html;
 pub mod i18n;
 mod pages;
+pub mod report;
 pub mod routes;
 
 pub use auth::{hash_password, sha256_hex, verify_password};
