@@ -264,8 +264,9 @@ impl<'f> Layout<'f> {
             return;
         }
         let width = PAGE_W - 2.0 * MARGIN;
-        // Every column but the first is as wide as its widest cell (capped);
-        // the first (the row labels) takes the rest and wraps.
+        // Every column but the first is as wide as its widest cell (its
+        // heading wraps); the first (the row labels) takes the rest. When
+        // the figures would take more than two thirds, all shrink alike.
         let mut widths: Vec<f32> = (1..columns)
             .map(|c| {
                 let cells = t
@@ -273,12 +274,21 @@ impl<'f> Layout<'f> {
                     .iter()
                     .filter_map(|r| r.get(c))
                     .map(|s| font.width(s, size));
-                let head = t.header.get(c).map_or(0.0, |h| bold.width(h, size));
-                cells.fold(head, f32::max).min(width / 3.0) + 10.0
+                let head = t.header.get(c).map_or(0.0, |h| {
+                    h.split(' ')
+                        .map(|w| bold.width(w, size))
+                        .fold(0.0, f32::max)
+                });
+                cells.fold(head.min(90.0), f32::max) + 10.0
             })
             .collect();
         let rest: f32 = widths.iter().sum();
-        widths.insert(0, (width - rest).max(width * 0.3));
+        if rest > width * 0.66 {
+            let k = width * 0.66 / rest;
+            widths.iter_mut().for_each(|w| *w *= k);
+        }
+        let rest: f32 = widths.iter().sum();
+        widths.insert(0, width - rest);
         let leading = size * 1.3;
         self.lines(true, BODY, &t.caption, 2.0);
         let draw_row = |l: &mut Layout, cells: &[String], header: bool| {

@@ -5,7 +5,7 @@
 //! route × role test, so a new route cannot slip in unguarded.
 
 use crate::auth::{self, Principal};
-use crate::{api, pages, SharedState};
+use crate::{api, pages, report, SharedState};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -36,6 +36,9 @@ pub const ALL_ROLES: &[Role] = &[
 ];
 /// Roles that register activities (analysts only read aggregates).
 pub const REGISTERING: &[Role] = &[Role::Registrant, Role::DistrictLead, Role::Admin];
+/// Roles that get the committee report, exports and reporting
+/// completeness (district leads for their own district).
+pub const REPORTING: &[Role] = &[Role::DistrictLead, Role::Analyst, Role::Admin];
 
 /// The route table: method, axum path pattern, access.
 pub const RULES: &[(&str, &str, Access)] = &[
@@ -57,6 +60,12 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/api/v1/report", Access::Api(ALL_ROLES)),
     ("GET", "/api/v1/forms/{kind}", Access::Api(ALL_ROLES)),
+    ("GET", "/oversikt/{district}", Access::Page(ALL_ROLES)),
+    ("GET", "/jamstalldhet", Access::Page(ALL_ROLES)),
+    ("GET", "/rapport", Access::Page(REPORTING)),
+    ("GET", "/rapport.pdf", Access::Page(REPORTING)),
+    ("GET", "/inrapportering", Access::Page(REPORTING)),
+    ("GET", "/export/{file}", Access::Page(REPORTING)),
 ];
 
 pub fn rule(method: &Method, pattern: &str) -> Option<Access> {
@@ -78,7 +87,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/static/{file}", get(pages::static_file))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
-        .route("/oversikt", get(pages::overview))
+        .route("/oversikt", get(report::pages::overview))
         .route("/registrera", get(pages::register_pick))
         .route(
             "/registrera/{kind}",
@@ -87,6 +96,15 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/registrations/{kind}", post(api::post_registration))
         .route("/api/v1/report", get(api::report))
         .route("/api/v1/forms/{kind}", get(api::form_definition))
+        .route(
+            "/oversikt/{district}",
+            get(report::pages::district_overview),
+        )
+        .route("/jamstalldhet", get(report::pages::gender))
+        .route("/rapport", get(report::pages::committee))
+        .route("/rapport.pdf", get(report::pages::committee_pdf))
+        .route("/inrapportering", get(report::pages::completeness))
+        .route("/export/{file}", get(report::pages::export))
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), count_and_log))
