@@ -44,15 +44,17 @@ pub struct Group {
     pub bars: Vec<(Option<f64>, String)>,
 }
 
-const WIDTH: f64 = 640.0;
-const LABEL: f64 = 250.0;
-const TEXT: f64 = 70.0;
+/// A narrow canvas, so that the text stays legible when a phone scales
+/// the chart down to its width.
+const WIDTH: f64 = 480.0;
+const LABEL: f64 = 190.0;
+const TEXT: f64 = 64.0;
 
 /// Horizontal bars: one row per group, one bar per series in it.
 pub fn hbars(id: &str, title: &str, desc: &str, groups: &[Group], series: &[Series]) -> String {
-    let bar_h = 16.0;
-    let per_group = bar_h * series.len().max(1) as f64 + 10.0;
-    let legend = if series.len() > 1 { 26.0 } else { 0.0 };
+    let bar_h = 20.0;
+    let per_group = bar_h * series.len().max(1) as f64 + 12.0;
+    let legend = if series.len() > 1 { 28.0 } else { 0.0 };
     let height = legend + per_group * groups.len().max(1) as f64 + 4.0;
     let max = groups
         .iter()
@@ -68,8 +70,8 @@ pub fn hbars(id: &str, title: &str, desc: &str, groups: &[Group], series: &[Seri
         s.push_str(&format!(
             "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             LABEL - 8.0,
-            top + per_group / 2.0,
-            esc(&shorten(&g.label, 32))
+            top + (bar_h * series.len().max(1) as f64 - 3.0) / 2.0 + 5.0,
+            esc(&shorten(&g.label, 22))
         ));
         for (j, (value, text)) in g.bars.iter().enumerate() {
             let class = series.get(j).map_or("s0", |s| s.class);
@@ -87,7 +89,7 @@ pub fn hbars(id: &str, title: &str, desc: &str, groups: &[Group], series: &[Seri
             s.push_str(&format!(
                 "<text class=\"value\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
                 LABEL + len + 4.0,
-                y + bar_h - 5.0,
+                y + bar_h - 6.0,
                 esc(text)
             ));
         }
@@ -178,7 +180,7 @@ pub fn stacked(
             "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             LABEL - 8.0,
             y + bar_h / 2.0 + 4.0,
-            esc(&shorten(label, 32))
+            esc(&shorten(label, 22))
         ));
         match shares {
             Some(shares) => {
@@ -215,22 +217,22 @@ pub fn stacked(
 }
 
 fn legend_lines(series: &[Series]) -> usize {
-    // Four swatches fit a line of the 640-unit width.
-    series.len().div_ceil(4).max(1)
+    // Two swatches fit a line of the 480-unit width.
+    series.len().div_ceil(2).max(1)
 }
 
 fn legend_row(series: &[Series], top: f64) -> String {
     let mut s = String::new();
     for (i, se) in series.iter().enumerate() {
-        let x = 4.0 + 158.0 * (i % 4) as f64;
-        let y = top + 26.0 * (i / 4) as f64;
+        let x = 4.0 + 236.0 * (i % 2) as f64;
+        let y = top + 26.0 * (i / 2) as f64;
         s.push_str(&format!(
             "<rect class=\"{}\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"14\" height=\"14\"/>\
              <text class=\"label small\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
             se.class,
             x + 18.0,
             y + 12.0,
-            esc(&shorten(se.name, 22))
+            esc(&shorten(se.name, 24))
         ));
     }
     s
