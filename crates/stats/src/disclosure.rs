@@ -60,10 +60,13 @@
 //!
 //! # What is not protected
 //!
-//! - **Differencing between reports.** Two reports over overlapping periods
-//!   (January–April and January–May), or a report before and after a late
-//!   registration, can be subtracted; this module looks at one table of one
-//!   report only.
+//! - **Differencing between reports.** This module looks at one table of
+//!   one report only. Overlapping periods are handled by the report
+//!   (`crate::report`): breakdowns are published only for whole years and
+//!   tertials, and a year and its tertials are protected as linked tables
+//!   (with [`DisclosureControl::protect_with`]). A report before and after a
+//!   late registration can still be subtracted. `docs/disclosure.md` has
+//!   the whole account.
 //! - **Figures outside the breakdowns.** KPI counts (`new_contacts`,
 //!   `conversations_other_adult` …) are totals and published exactly, even
 //!   when small. Shares are withheld only when their *base* is below the
