@@ -100,7 +100,7 @@ test('the committee report reads as sentences, prints without menus and download
   expect(pdf.headers()['content-type']).toBe('application/pdf');
   expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
 
-  const csvHref = await page.locator('.downloads a', { hasText: 'CSV' }).first().getAttribute('href');
+  const csvHref = await page.locator('.downloads a[href^="/export/rapport-sammanfattning.csv?"]').getAttribute('href');
   const csv = await page.request.get(csvHref);
   expect(csv.status()).toBe(200);
   const text = (await csv.body()).toString('utf8');

@@ -51,25 +51,6 @@ impl Section {
         ))
     }
 
-    pub fn bars_caption(&self) -> String {
-        self.bars
-            .as_ref()
-            .map(|(c, _)| c.clone())
-            .unwrap_or_default()
-    }
-
-    pub fn bar_rows(&self) -> Vec<(String, String)> {
-        self.bars
-            .as_ref()
-            .map(|(_, items)| {
-                items
-                    .iter()
-                    .map(|(l, _, t)| (l.clone(), t.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
     fn new(heading: &str) -> Section {
         Section {
             heading: heading.to_string(),
@@ -217,10 +198,20 @@ fn compose(state: &SharedState, sel: &Selection, r: &Report, prev: &Kpis) -> Com
             )
         });
         if !ranked.is_empty() {
-            s.bars = Some((
-                format!("Hur föräldrarna hittade till stödet, antal samtal, {period}"),
-                ranked,
-            ));
+            let caption = format!("Hur föräldrarna hittade till stödet, antal samtal, {period}");
+            let mut table = DataTable::new(
+                "how_found",
+                caption.clone(),
+                vec!["Sätt".into(), "Samtal".into()],
+            );
+            for row in &t.rows {
+                table.row(
+                    row.head.clone(),
+                    vec![row.cells.first().cloned().unwrap_or(Val::Missing)],
+                );
+            }
+            s.table = Some(table);
+            s.bars = Some((caption, ranked));
         }
     }
     sections.push(s);
@@ -422,7 +413,8 @@ impl Committee {
                     items: items.clone(),
                 });
             }
-            if let Some(t) = &s.table {
+            // Ranked bars carry their figures; their table would repeat them.
+            if let Some(t) = s.table.as_ref().filter(|_| s.bars.is_none()) {
                 blocks.push(Block::Table(Table {
                     caption: t.caption.clone(),
                     header: t.columns.clone(),

@@ -30,6 +30,9 @@ pub struct Picker {
     /// Whether the page offers tertials and ranges (the gender and
     /// completeness pages are by year).
     pub full: bool,
+    /// The committee report offers an as-of date (the projection).
+    pub with_as_of: bool,
+    pub as_of: String,
 }
 
 impl Picker {
@@ -57,6 +60,12 @@ impl Picker {
                 .collect(),
             district_choice: !p.role.is_district_bound(),
             full,
+            with_as_of: action == "/rapport",
+            as_of: sel
+                .req
+                .as_of
+                .map(foljupp_core::format_date)
+                .unwrap_or_default(),
         }
     }
 }

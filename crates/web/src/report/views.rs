@@ -149,12 +149,21 @@ pub fn kpi_table(report: &Report, scope: &str) -> DataTable {
     let mut t = DataTable::new(
         "nyckeltal",
         format!("Alla nyckeltal, {scope}"),
-        vec!["Nyckeltal".into(), "Värde".into(), "Kod".into()],
+        vec![
+            "Nyckeltal".into(),
+            "Värde".into(),
+            "Kod".into(),
+            "Definition".into(),
+        ],
     );
-    for (code, _, _) in foljupp_stats::DEFINITIONS {
+    for (code, sv, _) in foljupp_stats::DEFINITIONS {
         t.row(
             labels::kpi(code),
-            vec![kpi_val(&report.kpis, code), Val::Text(code.to_string())],
+            vec![
+                kpi_val(&report.kpis, code),
+                Val::Text(code.to_string()),
+                Val::Text(sv.to_string()),
+            ],
         );
     }
     t
