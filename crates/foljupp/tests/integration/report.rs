@@ -294,6 +294,13 @@ async fn pages_and_exports_show_the_same_suppressed_figures() {
         .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
 
+        // A period typed wrong: the page comes back with the message and
+        // the dates as typed.
+        let (s, html, _) = page(&app, &ana, "/oversikt?from=2020-05-01&to=2020-04-01").await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+        assert!(html.contains("Till-datumet ligger före från-datumet"));
+        assert!(html.contains("value=\"2020-05-01\"") && html.contains("value=\"2020-04-01\""));
+
         // District pages: the lead's own; another is refused.
         let (s, html, _) = page(&app, &lead, "/oversikt/farsta?year=2020").await;
         assert_eq!(s, StatusCode::OK, "{b}");

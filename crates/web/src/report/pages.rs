@@ -33,6 +33,8 @@ pub struct Picker {
     /// The committee report offers an as-of date (the projection).
     pub with_as_of: bool,
     pub as_of: String,
+    /// What was wrong with the period asked for.
+    pub error: Option<String>,
 }
 
 impl Picker {
@@ -66,8 +68,58 @@ impl Picker {
                 .as_of
                 .map(foljupp_core::format_date)
                 .unwrap_or_default(),
+            error: None,
         }
     }
+
+    /// Keeps what the user typed, and says what was wrong with it.
+    fn explain(mut self, q: &ReportQuery, error: Option<String>) -> Picker {
+        if error.is_some() {
+            let raw = |s: &Option<String>| s.clone().unwrap_or_default();
+            if let Some(y) = q.year.as_deref().and_then(|y| y.trim().parse().ok()) {
+                self.year = y;
+            }
+            self.tertial = raw(&q.tertial);
+            self.from = raw(&q.from);
+            self.to = raw(&q.to);
+            self.as_of = raw(&q.as_of);
+        }
+        self.error = error;
+        self
+    }
+}
+
+/// Parses a page's query. A period the user got wrong is not a dead end:
+/// the page comes back for the current year, with the message beside the
+/// picker and what was typed kept in it (status 400).
+fn select(
+    state: &SharedState,
+    p: &Principal,
+    q: &ReportQuery,
+    path_district: Option<&str>,
+) -> Result<(Selection, Option<String>), AppError> {
+    match Selection::parse(state, p, q, path_district) {
+        Ok(sel) => Ok((sel, None)),
+        Err(AppError::BadRequest(message)) => {
+            let fallback = ReportQuery {
+                district: q.district.clone(),
+                compare: q.compare.clone(),
+                ..ReportQuery::default()
+            };
+            let sel = Selection::parse(state, p, &fallback, path_district)?;
+            Ok((sel, Some(message)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The page, with status 400 when the query had to be explained.
+fn respond(page: Response, error: &Option<String>) -> Response {
+    let mut page = page;
+    if error.is_some() {
+        *page.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    }
+    page
 }
 
 /// Links between the report pages, for the selection at hand.
@@ -191,7 +243,7 @@ async fn dashboard(
     q: ReportQuery,
     path_district: Option<String>,
 ) -> Result<Response, AppError> {
-    let sel = Selection::parse(&state, &p, &q, path_district.as_deref())?;
+    let (sel, error) = select(&state, &p, &q, path_district.as_deref())?;
     let d = views::dashboard(&state, &sel).await?;
     let scope = sel.scope_label(&state);
     let period = sel.period_label();
@@ -214,7 +266,7 @@ async fn dashboard(
         title: format!("Översikt: {scope} {period}"),
         nav: Nav::of(&p),
         heading: format!("Översikt: {scope} {period}"),
-        picker: Picker::new(&state, &p, &sel, "/oversikt", true),
+        picker: Picker::new(&state, &p, &sel, "/oversikt", true).explain(&q, error.clone()),
         links: links(&p, &sel),
         page: "oversikt",
         exports,
@@ -226,7 +278,7 @@ async fn dashboard(
         kpis: d.kpis,
         district_links,
     };
-    Ok(render(&page))
+    Ok(respond(render(&page), &error))
 }
 
 fn strip_district(query: &str) -> String {
@@ -240,7 +292,7 @@ pub async fn gender(
     Extension(p): Extension<Principal>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let sel = Selection::parse(&state, &p, &q, None)?;
+    let (sel, error) = select(&state, &p, &q, None)?;
     let g = views::gender(&state, &sel).await?;
     let scope = sel.scope_label(&state);
     let span = match (g.years.first(), g.years.last()) {
@@ -252,14 +304,14 @@ pub async fn gender(
         title: format!("Jämställdhetsanalys: {scope} {span}"),
         nav: Nav::of(&p),
         heading: format!("Jämställdhetsanalys: {scope} {span}"),
-        picker: Picker::new(&state, &p, &sel, "/jamstalldhet", false),
+        picker: Picker::new(&state, &p, &sel, "/jamstalldhet", false).explain(&q, error.clone()),
         links: links(&p, &sel),
         page: "jamstalldhet",
         exports: crate::routes::REPORTING.contains(&p.role),
         query: sel.query.clone(),
         figures: g.figures,
     };
-    Ok(render(&page))
+    Ok(respond(render(&page), &error))
 }
 
 pub async fn committee(
@@ -267,18 +319,18 @@ pub async fn committee(
     Extension(p): Extension<Principal>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let sel = Selection::parse(&state, &p, &q, None)?;
+    let (sel, error) = select(&state, &p, &q, None)?;
     let report = committee::build(&state, &sel).await?;
     let page = CommitteePage {
         ui: Lang::Sv,
         title: report.title.clone(),
         nav: Nav::of(&p),
-        picker: Picker::new(&state, &p, &sel, "/rapport", true),
+        picker: Picker::new(&state, &p, &sel, "/rapport", true).explain(&q, error.clone()),
         links: links(&p, &sel),
         query: sel.query.clone(),
         report,
     };
-    Ok(render(&page))
+    Ok(respond(render(&page), &error))
 }
 
 pub async fn committee_pdf(
@@ -311,7 +363,7 @@ pub async fn completeness(
     Extension(p): Extension<Principal>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let sel = Selection::parse(&state, &p, &q, None)?;
+    let (sel, error) = select(&state, &p, &q, None)?;
     let c = views::completeness(&state, &sel).await?;
     let scope = sel.scope_label(&state);
     let page = CompletenessPage {
@@ -319,7 +371,7 @@ pub async fn completeness(
         title: format!("Inrapportering: {scope} {}", sel.year),
         nav: Nav::of(&p),
         heading: format!("Inrapportering: {scope} {}", sel.year),
-        picker: Picker::new(&state, &p, &sel, "/inrapportering", false),
+        picker: Picker::new(&state, &p, &sel, "/inrapportering", false).explain(&q, error.clone()),
         links: links(&p, &sel),
         page: "inrapportering",
         exports: true,
@@ -337,7 +389,7 @@ pub async fn completeness(
         missing_districts: c.missing_districts,
         missing_reports: c.missing_reports,
     };
-    Ok(render(&page))
+    Ok(respond(render(&page), &error))
 }
 
 fn attachment(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
