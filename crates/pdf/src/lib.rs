@@ -290,8 +290,7 @@ impl<'f> Layout<'f> {
         let rest: f32 = widths.iter().sum();
         widths.insert(0, width - rest);
         let leading = size * 1.3;
-        self.lines(true, BODY, &t.caption, 2.0);
-        let draw_row = |l: &mut Layout, cells: &[String], header: bool| {
+        let measure = |cells: &[String], header: bool| {
             let f = if header { bold } else { font };
             let wrapped: Vec<Vec<String>> = widths
                 .iter()
@@ -302,7 +301,10 @@ impl<'f> Layout<'f> {
                 })
                 .collect();
             let height = wrapped.iter().map(Vec::len).max().unwrap_or(1) as f32 * leading + 4.0;
-            l.need(height);
+            (wrapped, height)
+        };
+        let draw = |l: &mut Layout, wrapped: &[Vec<String>], height: f32, header: bool| {
+            let f = if header { bold } else { font };
             let top = l.y;
             let mut x = MARGIN;
             for (c, lines) in wrapped.iter().enumerate() {
@@ -327,9 +329,20 @@ impl<'f> Layout<'f> {
                 .line_to(MARGIN + width, y)
                 .stroke();
         };
-        draw_row(self, &t.header, true);
+        let (head, head_h) = measure(&t.header, true);
+        let first_h = t.rows.first().map_or(0.0, |r| measure(r, false).1);
+        // The caption, the heading row and a first row stay together.
+        self.need(BODY * 1.35 + 2.0 + head_h + first_h);
+        self.lines(true, BODY, &t.caption, 2.0);
+        draw(self, &head, head_h, true);
         for row in &t.rows {
-            draw_row(self, row, false);
+            let (cells, h) = measure(row, false);
+            if self.y - h < MARGIN + 20.0 {
+                // A table that goes on over a page repeats its heading row.
+                self.new_page();
+                draw(self, &head, head_h, true);
+            }
+            draw(self, &cells, h, false);
         }
         self.y -= 10.0;
     }
@@ -385,7 +398,8 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
     for block in &doc.blocks {
         match block {
             Block::Heading(h) => {
-                layout.need(60.0);
+                // A heading does not end a page: it keeps some of what follows.
+                layout.need(110.0);
                 layout.y -= 6.0;
                 layout.lines(true, 13.0, h, 3.0);
             }
