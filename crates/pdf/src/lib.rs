@@ -153,11 +153,14 @@ fn winansi_char(code: u8) -> Option<char> {
     }
 }
 
-/// `text` in WinAnsi; characters it lacks become `?` (the narrow
+/// `text` in WinAnsi, without soft hyphens; characters it lacks become `?` (the narrow
 /// no-break space of number formatting becomes a no-break space, and the
 /// minus sign a hyphen-minus).
 fn encode(text: &str) -> Vec<u8> {
     text.chars()
+        // Soft hyphens are break hints for screens; the layout here breaks
+        // at spaces only, so they are dropped.
+        .filter(|c| *c != '\u{ad}')
         .map(|c| match c {
             '\u{202f}' | '\u{2009}' => 0xA0,
             '\u{2212}' => b'-',
@@ -503,6 +506,10 @@ mod tests {
         assert_eq!(encode("–"), [0x96]);
         assert_eq!(encode("1\u{202f}560 \u{2212}3"), b"1\xa0560 -3");
         assert_eq!(encode("≤"), b"?");
+        assert_eq!(
+            encode("Samverkans\u{ad}aktiviteter"),
+            b"Samverkansaktiviteter"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Short Swedish labels for KPI codes and breakdown codes. The full
 //! definitions live in `foljupp_stats::DEFINITIONS`; these are the names
-//! printed beside a figure.
+//! printed beside a figure. Long compounds carry soft hyphens (U+00AD) so
+//! that they break well on a phone; files (CSV, XLSX, PDF) drop them.
 
 use foljupp_core::{FormSet, Organisation};
 
@@ -10,7 +11,7 @@ pub const QUESTIONS: [(&str, &str); 5] = [
     ("q_helpful", "Till hjälp som förälder"),
     ("q_recommend", "Skulle rekommendera oss"),
     ("q_easy_reach", "Lätt att nå oss"),
-    ("programme_helpful", "Hembesöksprogrammet till hjälp"),
+    ("programme_helpful", "Hembesöks\u{ad}programmet till hjälp"),
 ];
 
 /// The answer codes in scale order, with `no_answer` last.
@@ -41,14 +42,14 @@ pub fn kpi(code: &str) -> String {
         "group_meeting_participants" => "Deltagare i gruppträffar",
         "group_meeting_share_women" => "Andel kvinnor i gruppträffar",
         "change_group_meetings" => "Förändring gruppträffar mot året innan",
-        "programme_groups" => "Grupper i föräldraskapsstödsprogram",
+        "programme_groups" => "Grupper i föräldraskaps\u{ad}stöds\u{ad}program",
         "programme_started" => "Började i programgrupp",
         "programme_completed" => "Fullföljde programgrupp",
         "programme_completion" => "Andel som fullföljde programgrupp",
-        "change_programme_groups" => "Förändring programgrupper mot året innan",
+        "change_programme_groups" => "Förändring program\u{ad}grupper mot året innan",
         "parents_reached" => "Föräldrar som nåtts",
-        "collaborations" => "Samverkansaktiviteter",
-        "open_preschool_reports" => "Tertialrapporter från öppna förskolan",
+        "collaborations" => "Samverkans\u{ad}aktiviteter",
+        "open_preschool_reports" => "Tertial\u{ad}rapporter från öppna förskolan",
         "group_meeting_women" => "Kvinnor i gruppträffar",
         "group_meeting_men" => "Män i gruppträffar",
         "programme_started_women" => "Kvinnor som började i programgrupp",

@@ -139,13 +139,13 @@ impl DataTable {
         let bold = Format::new().set_bold();
         let percent = Format::new().set_num_format("0.0%");
         let change = Format::new().set_num_format("+0.0;-0.0;0.0");
-        sheet.write_string_with_format(0, 0, &self.caption, &bold)?;
+        sheet.write_string_with_format(0, 0, plain(&self.caption), &bold)?;
         for (c, h) in self.columns.iter().enumerate() {
-            sheet.write_string_with_format(2, col(c), h, &bold)?;
+            sheet.write_string_with_format(2, col(c), plain(h), &bold)?;
         }
         for (i, r) in self.rows.iter().enumerate() {
             let row = 3 + i as u32;
-            sheet.write_string(row, 0, &r.head)?;
+            sheet.write_string(row, 0, plain(&r.head))?;
             for (j, v) in r.cells.iter().enumerate() {
                 let c = col(j + 1);
                 match v {
@@ -159,7 +159,7 @@ impl DataTable {
                         sheet.write_number_with_format(row, c, *x, &change)?;
                     }
                     Val::Text(s) => {
-                        sheet.write_string(row, c, s)?;
+                        sheet.write_string(row, c, plain(s))?;
                     }
                     Val::Missing => {}
                 }
@@ -198,12 +198,19 @@ fn sheet_name(id: &str) -> String {
 }
 
 /// A text cell made safe for spreadsheets: a leading `=`, `+`, `-`, `@`,
-/// tab or carriage return would start a formula, so it gets a `'`.
+/// tab or carriage return would start a formula, so it gets a `'`. Soft
+/// hyphens (for line breaks on screen) are dropped.
 pub fn defuse(s: &str) -> String {
+    let s = plain(s);
     match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s.to_string(),
+        _ => s,
     }
+}
+
+/// `s` without soft hyphens.
+pub fn plain(s: &str) -> String {
+    s.replace('\u{ad}', "")
 }
 
 #[cfg(test)]
