@@ -98,8 +98,13 @@ enum Command {
         /// Compare with the same period one year earlier.
         #[arg(long)]
         compare: bool,
+        /// json (REPORT.md's shape), csv (every figure, one a row), xlsx
+        /// (the dashboard's tables), html or pdf (the committee report).
         #[arg(long, default_value = "json")]
         format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
         #[arg(long, env = "FOLJUPP_THRESHOLD", default_value_t = 5)]
         threshold: u32,
     },
@@ -353,6 +358,7 @@ async fn run(cli: Cli) -> Result<()> {
             as_of,
             compare,
             format,
+            output,
             threshold,
         } => {
             let period = Period::resolve(
@@ -375,40 +381,41 @@ async fn run(cli: Cli) -> Result<()> {
                         .with_context(|| format!("--as-of {s:?} är inget datum (ÅÅÅÅ-MM-DD)"))?,
                 ),
             };
-            if format != "json" {
-                bail!("formatet {format:?} stöds inte ännu; använd --format json");
+            if !foljupp_web::report::files::FORMATS.contains(&format.as_str()) {
+                bail!("formatet {format:?} finns inte; välj json, csv, xlsx, html eller pdf");
+            }
+            let binary = format == "xlsx" || format == "pdf";
+            if binary && output.is_none() && std::io::stdout().is_terminal() {
+                bail!("--format {format} ger en binär fil: ange --output FIL eller styr om utdata till en fil");
             }
             let store = open(&db).await?;
-            let load_from = if compare {
-                period.one_year_earlier().from
-            } else {
-                period.from
+            let config = foljupp_web::WebConfig {
+                municipality: MUNICIPALITY.into(),
+                threshold,
+                ..Default::default()
             };
-            let regs = store
-                .load_registrations(
-                    MUNICIPALITY,
-                    Period {
-                        from: load_from,
-                        to: period.to,
-                    },
-                    // Every district: suppression must match the city's report.
-                    None,
-                    None,
-                )
-                .await?;
-            let report = foljupp_stats::build_report(
-                &org,
-                &regs,
-                &foljupp_stats::ReportRequest {
-                    municipality: MUNICIPALITY.into(),
-                    district,
-                    period,
-                    as_of,
-                    compare,
-                    threshold,
-                },
-            );
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            let state = foljupp_web::AppState::new(store, org, config);
+            let req = foljupp_stats::ReportRequest {
+                municipality: MUNICIPALITY.into(),
+                district,
+                period,
+                as_of,
+                compare,
+                threshold,
+            };
+            let bytes = foljupp_web::report::files::render(&state, req, &format)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match output {
+                Some(path) => std::fs::write(&path, &bytes)
+                    .with_context(|| format!("kunde inte skriva {}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&bytes)?;
+                    out.flush()?;
+                }
+            }
             Ok(())
         }
         Command::Backup { db, path } => {

@@ -230,6 +230,118 @@ pub const DEFINITIONS: &[(&str, &str, &str)] = &[
         "Föräldrar som nåtts: deltagare i samtal med samtalsnummer 1, plus mamma, pappa och annan vuxen närvarande vid hembesök nummer 1.",
         "Parents reached: participants of conversations with conversation number 1, plus mother, father and other adults present at visits with visit number 1.",
     ),
+    // Gender-equality analysis (extras beyond REPORT.md's tables, for the
+    // jämställdhetsanalys that DOMAIN.md asks for in every report).
+    (
+        "group_meeting_women",
+        "Kvinnor bland deltagarna i gruppträffarna.",
+        "Women among the participants of group meetings.",
+    ),
+    (
+        "group_meeting_men",
+        "Män bland deltagarna i gruppträffarna.",
+        "Men among the participants of group meetings.",
+    ),
+    (
+        "programme_started_women",
+        "Kvinnor som började i programgrupper med startdatum under perioden.",
+        "Women who started programme groups whose start date is in the period.",
+    ),
+    (
+        "programme_started_men",
+        "Män som började i programgrupper med startdatum under perioden.",
+        "Men who started programme groups whose start date is in the period.",
+    ),
+    (
+        "programme_completion_women",
+        "Andel kvinnor som fullföljde, av kvinnorna som började.",
+        "Women who completed, over women who started.",
+    ),
+    (
+        "programme_completion_men",
+        "Andel män som fullföljde, av männen som började.",
+        "Men who completed, over men who started.",
+    ),
+    (
+        "q_right_topics_answered_single_mother",
+        "Svar på frågan om rätt saker utom ”Vill inte svara”, i samtal där den enda deltagaren var en mamma (förälder eller blivande förälder).",
+        "Answers to the right-topics question other than \"prefer not to answer\", in conversations whose one participant was a mother (parent or expecting).",
+    ),
+    (
+        "q_right_topics_positive_share_single_mother",
+        "Andel ”Ja, verkligen” eller ”Ja” av de svaren på frågan om rätt saker där den enda deltagaren var en mamma.",
+        "\"Yes, really\" or \"Yes\" over those answers to the right-topics question where the one participant was a mother.",
+    ),
+    (
+        "q_right_topics_answered_single_father",
+        "Svar på frågan om rätt saker utom ”Vill inte svara”, i samtal där den enda deltagaren var en pappa (förälder eller blivande förälder).",
+        "Answers to the right-topics question other than \"prefer not to answer\", in conversations whose one participant was a father (parent or expecting).",
+    ),
+    (
+        "q_right_topics_positive_share_single_father",
+        "Andel ”Ja, verkligen” eller ”Ja” av de svaren på frågan om rätt saker där den enda deltagaren var en pappa.",
+        "\"Yes, really\" or \"Yes\" over those answers to the right-topics question where the one participant was a father.",
+    ),
+    (
+        "q_helpful_answered_single_mother",
+        "Svar på frågan om stödet varit till hjälp utom ”Vill inte svara”, i samtal där den enda deltagaren var en mamma (förälder eller blivande förälder).",
+        "Answers to the helpful question other than \"prefer not to answer\", in conversations whose one participant was a mother (parent or expecting).",
+    ),
+    (
+        "q_helpful_positive_share_single_mother",
+        "Andel ”Ja, verkligen” eller ”Ja” av de svaren på frågan om stödet varit till hjälp där den enda deltagaren var en mamma.",
+        "\"Yes, really\" or \"Yes\" over those answers to the helpful question where the one participant was a mother.",
+    ),
+    (
+        "q_helpful_answered_single_father",
+        "Svar på frågan om stödet varit till hjälp utom ”Vill inte svara”, i samtal där den enda deltagaren var en pappa (förälder eller blivande förälder).",
+        "Answers to the helpful question other than \"prefer not to answer\", in conversations whose one participant was a father (parent or expecting).",
+    ),
+    (
+        "q_helpful_positive_share_single_father",
+        "Andel ”Ja, verkligen” eller ”Ja” av de svaren på frågan om stödet varit till hjälp där den enda deltagaren var en pappa.",
+        "\"Yes, really\" or \"Yes\" over those answers to the helpful question where the one participant was a father.",
+    ),
+    (
+        "q_recommend_answered_single_mother",
+        "Svar på frågan om att rekommendera utom ”Vill inte svara”, i samtal där den enda deltagaren var en mamma (förälder eller blivande förälder).",
+        "Answers to the recommend question other than \"prefer not to answer\", in conversations whose one participant was a mother (parent or expecting).",
+    ),
+    (
+        "q_recommend_positive_share_single_mother",
+        "Andel ”Ja, verkligen” eller ”Ja” av de svaren på frågan om att rekommendera där den enda deltagaren var en mamma.",
+        "\"Yes, really\" or \"Yes\" over those answers to the recommend question where the one participant was a mother.",
+    ),
+    (
+        "q_recommend_answered_single_father",
+        "Svar på frågan om att rekommendera utom ”Vill inte svara”, i samtal där den enda deltagaren var en pappa (förälder eller blivande förälder).",
+        "Answers to the recommend question other than \"prefer not to answer\", in conversations whose one participant was a father (parent or expecting).",
+    ),
+    (
+        "q_recommend_positive_share_single_father",
+        "Andel ”Ja, verkligen” eller ”Ja” av de svaren på frågan om att rekommendera där den enda deltagaren var en pappa.",
+        "\"Yes, really\" or \"Yes\" over those answers to the recommend question where the one participant was a father.",
+    ),
+    (
+        "q_easy_reach_answered_single_mother",
+        "Svar på frågan om det var lätt att nå oss utom ”Vill inte svara”, i samtal där den enda deltagaren var en mamma (förälder eller blivande förälder).",
+        "Answers to the easy-to-reach question other than \"prefer not to answer\", in conversations whose one participant was a mother (parent or expecting).",
+    ),
+    (
+        "q_easy_reach_positive_share_single_mother",
+        "Andel ”Ja, verkligen” eller ”Ja” av de svaren på frågan om det var lätt att nå oss där den enda deltagaren var en mamma.",
+        "\"Yes, really\" or \"Yes\" over those answers to the easy-to-reach question where the one participant was a mother.",
+    ),
+    (
+        "q_easy_reach_answered_single_father",
+        "Svar på frågan om det var lätt att nå oss utom ”Vill inte svara”, i samtal där den enda deltagaren var en pappa (förälder eller blivande förälder).",
+        "Answers to the easy-to-reach question other than \"prefer not to answer\", in conversations whose one participant was a father (parent or expecting).",
+    ),
+    (
+        "q_easy_reach_positive_share_single_father",
+        "Andel ”Ja, verkligen” eller ”Ja” av de svaren på frågan om det var lätt att nå oss där den enda deltagaren var en pappa.",
+        "\"Yes, really\" or \"Yes\" over those answers to the easy-to-reach question where the one participant was a father.",
+    ),
     // Extras beyond REPORT.md.
     (
         "collaborations",

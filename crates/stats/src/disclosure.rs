@@ -60,10 +60,13 @@
 //!
 //! # What is not protected
 //!
-//! - **Differencing between reports.** Two reports over overlapping periods
-//!   (January–April and January–May), or a report before and after a late
-//!   registration, can be subtracted; this module looks at one table of one
-//!   report only.
+//! - **Differencing between reports.** This module looks at one table of
+//!   one report only. Overlapping periods are handled by the report
+//!   (`crate::report`): breakdowns are published only for whole years and
+//!   tertials, and a year and its tertials are protected as linked tables
+//!   (with [`DisclosureControl::protect_with`]). A report before and after a
+//!   late registration can still be subtracted. `docs/disclosure.md` has
+//!   the whole account.
 //! - **Figures outside the breakdowns.** KPI counts (`new_contacts`,
 //!   `conversations_other_adult` …) are totals and published exactly, even
 //!   when small. Shares are withheld only when their *base* is below the
@@ -282,8 +285,19 @@ impl DisclosureControl {
     /// suppressed cell can be recomputed. A threshold of 0 or 1 hides
     /// nothing (no count is below it).
     pub fn protect(&self, table: &Table) -> Protection {
+        self.protect_with(table, &[])
+    }
+
+    /// As [`DisclosureControl::protect`], with `forced` positions suppressed
+    /// as well (marked secondary unless primary) and protected like primary
+    /// cells. Linked tables use it: a cell hidden in one table so that it
+    /// cannot be recomputed by differencing another (see
+    /// [`crate::report`]) must in turn be protected inside its own table.
+    /// Every position suppressed by `forced` or by the result of an earlier
+    /// call stays suppressed, so repeated calls only ever add suppressions.
+    pub fn protect_with(&self, table: &Table, forced: &[Pos]) -> Protection {
         let mut pattern = Pattern::uniform(table, Mark::Published);
-        if self.threshold <= 1 {
+        if self.threshold <= 1 && forced.is_empty() {
             return Protection {
                 pattern,
                 exposed: Vec::new(),
@@ -292,6 +306,11 @@ impl DisclosureControl {
         for pos in table.positions() {
             if self.is_primary(table.value(pos)) {
                 pattern.set(pos, Mark::Primary);
+            }
+        }
+        for &pos in forced {
+            if !pattern.is_suppressed(pos) {
+                pattern.set(pos, Mark::Secondary);
             }
         }
         let mut graph = Graph::new(self, table, &pattern);

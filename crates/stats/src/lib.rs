@@ -26,6 +26,11 @@
 //!   answer breakdowns add up conversations' answers and groups' counts.
 //! - A breakdown lists every code with a count above zero, and suppressed
 //!   cells; zero cells are not sensitive and are left out.
+//! - Breakdowns are published only for a whole calendar year or a whole
+//!   tertial (after the `as_of` cut): tables over overlapping ranges could
+//!   be subtracted from each other. A year and its three tertials are
+//!   protected as linked tables (see [`report`]); for any other period the
+//!   report's breakdowns are empty and `breakdowns_withheld` says why.
 
 pub mod definitions;
 pub mod disclosure;
@@ -38,7 +43,7 @@ pub use definitions::{definition, BREAKDOWN_DEFINITIONS, DEFINITIONS};
 pub use disclosure::DisclosureControl;
 pub use report::{
     report_from_tallies, Breakdown, Cell, DistrictReport, Kpi, Kpis, Projection, Report,
-    ReportPeriod, Scope, HIDDEN,
+    ReportPeriod, Scope, Tallies, HIDDEN, WITHHELD_PARTIAL_PERIOD,
 };
 pub use rollup::Rollup;
 pub use tally::{Tally, BREAKDOWNS};
@@ -99,6 +104,32 @@ impl ReportRequest {
         self.current_window().map(|w| w.one_year_earlier())
     }
 
+    /// The unit whose breakdowns the report publishes: the window (the
+    /// period cut at `as_of`) when it is a whole calendar year or a whole
+    /// tertial; `None` for any other range (see the crate docs).
+    pub fn breakdown_unit(&self) -> Option<BreakdownUnit> {
+        let w = self.current_window()?;
+        if let Some(y) = w.as_year() {
+            return Some(BreakdownUnit::Year(y));
+        }
+        w.as_tertial().map(BreakdownUnit::Tertial)
+    }
+
+    /// The days a caller must load registrations for: the period, the
+    /// previous year's window when comparing, and the whole calendar year
+    /// of a tertial whose breakdowns are linked with the year's.
+    pub fn load_period(&self) -> Period {
+        let mut p = self.period;
+        if let Some(prev) = self.previous_window() {
+            p.from = p.from.min(prev.from);
+        }
+        if let Some(year) = self.breakdown_unit().and_then(|u| Period::year(u.year())) {
+            p.from = p.from.min(year.from);
+            p.to = p.to.max(year.to);
+        }
+        p
+    }
+
     /// For a calendar-year period with `as_of`: the tertials completed by
     /// `as_of` and the days whose conversations the projection counts (from
     /// 1 January to the end of the last completed tertial). `None` when no
@@ -118,6 +149,22 @@ impl ReportRequest {
     }
 }
 
+/// A period whose breakdowns are published: a calendar year or a tertial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakdownUnit {
+    Year(i32),
+    Tertial(Tertial),
+}
+
+impl BreakdownUnit {
+    pub fn year(self) -> i32 {
+        match self {
+            BreakdownUnit::Year(y) => y,
+            BreakdownUnit::Tertial(t) => t.year,
+        }
+    }
+}
+
 /// The report over `registrations`, which may be of any date and district
 /// of the municipality: they are filtered by period and scope here, in one
 /// pass that fills the current, previous-year and projection tallies.
@@ -129,17 +176,35 @@ pub fn build_report(
     let current_window = req.current_window();
     let previous_window = req.previous_window();
     let projection_window = req.projection_window();
+    // Breakdowns of a year or a tertial are protected together with the
+    // year's other tertials, so the whole year is tallied per tertial.
+    let linked_year = req
+        .breakdown_unit()
+        .and_then(|u| Period::year(u.year()).map(|p| (u.year(), p)));
 
     let mut current: BTreeMap<String, Tally> = BTreeMap::new();
     let mut previous: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut tertials: [BTreeMap<String, Tally>; 3] = Default::default();
     let mut projection = projection_window.map(|(k, _)| Projection {
         tertials_completed: k,
         conversations: BTreeMap::new(),
     });
     for r in registrations {
-        if current_window.is_some_and(|w| w.contains(r.date)) {
-            if let Some(t) = tally_of(&mut current, &r.district) {
-                t.add(r);
+        match linked_year {
+            Some((_, year)) => {
+                if year.contains(r.date) {
+                    let t = usize::from(Tertial::of(r.date).number - 1);
+                    if let Some(t) = tertials.get_mut(t).and_then(|m| tally_of(m, &r.district)) {
+                        t.add(r);
+                    }
+                }
+            }
+            None => {
+                if current_window.is_some_and(|w| w.contains(r.date)) {
+                    if let Some(t) = tally_of(&mut current, &r.district) {
+                        t.add(r);
+                    }
+                }
             }
         }
         if previous_window.is_some_and(|w| w.contains(r.date)) {
@@ -158,11 +223,28 @@ pub fn build_report(
             }
         }
     }
+    let tertials = linked_year.map(|(year, _)| {
+        // The window is the whole year or one of its tertials: its tally
+        // is the sum of the tertials it covers.
+        for (i, per_district) in tertials.iter().enumerate() {
+            let covered = Tertial::new(year, i as u8 + 1)
+                .is_some_and(|t| current_window.is_some_and(|w| w.contains(t.first_day())));
+            if covered {
+                for (d, t) in per_district {
+                    current.entry(d.clone()).or_default().merge(t);
+                }
+            }
+        }
+        tertials
+    });
     report_from_tallies(
         org,
-        &current,
-        req.compare.then_some(&previous),
-        projection.as_ref(),
+        &Tallies {
+            current,
+            previous: req.compare.then_some(previous),
+            projection,
+            tertials,
+        },
         req,
     )
 }
@@ -176,4 +258,32 @@ fn tally_of<'a>(map: &'a mut BTreeMap<String, Tally>, district: &str) -> Option<
         map.insert(district.to_string(), Tally::default());
     }
     map.get_mut(district)
+}
+
+/// The KPIs of `district` (`None`: the whole municipality) for each of
+/// `periods`, in one pass over `registrations`: for trend charts and the
+/// gender-equality analysis over time. KPIs only (no breakdowns, so no
+/// tables to difference); shares follow the same threshold rule as in a
+/// report, and `change_*` and `projection_full_year` are null.
+pub fn kpi_series(
+    registrations: &[Registration],
+    district: Option<&str>,
+    periods: &[Period],
+    threshold: u32,
+) -> Vec<report::Kpis> {
+    let mut tallies = vec![Tally::default(); periods.len()];
+    for r in registrations {
+        if district.is_some_and(|d| d != r.district) {
+            continue;
+        }
+        for (p, t) in periods.iter().zip(tallies.iter_mut()) {
+            if p.contains(r.date) {
+                t.add(r);
+            }
+        }
+    }
+    tallies
+        .iter()
+        .map(|t| report::kpis(t, None, None, threshold))
+        .collect()
 }

@@ -1,10 +1,28 @@
 //! The report of REPORT.md, computed from tallies: KPIs with their
 //! disclosure rule for shares, and breakdowns protected as one table of
 //! codes × districts (see [`crate::disclosure`]).
+//!
+//! # Linked periods
+//!
+//! Differencing overlapping periods is the classic attack on suppressed
+//! tables: a year's cell minus its three tertials' cells gives a hidden
+//! tertial cell, and a year's hidden cell is the sum of its tertials'.
+//! Breakdowns are therefore published only for whole calendar years and
+//! whole tertials, and the year and its three tertials are protected as
+//! four *linked* tables. Each is first protected on its own; then every
+//! position (code × district, or the municipality's code total) is looked
+//! at across the four tables, where year = T1 + T2 + T3 holds. Wherever
+//! exactly one of the four is suppressed, that one equation would give it
+//! away, so the cheapest published tertial cell of the line is suppressed
+//! as well (the year's own figures are kept where possible, the committee
+//! reads them), that table is protected again with the new cell forced, and
+//! this repeats until no line has exactly one suppression. The pattern of a
+//! tertial is the same whether it is asked for alone or as part of its
+//! year. What this does not guarantee is spelled out in `docs/disclosure.md`.
 
-use crate::disclosure::{DisclosureControl, Mark, Pos, Table};
+use crate::disclosure::{DisclosureControl, Mark, Pattern, Pos, Table};
 use crate::tally::{Tally, BREAKDOWNS, PROGRAMME_HELPFUL, QUESTIONS};
-use crate::ReportRequest;
+use crate::{BreakdownUnit, ReportRequest};
 use foljupp_core::{Date, Organisation};
 use serde::{Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet};
@@ -147,6 +165,10 @@ impl DistrictReport {
     }
 }
 
+/// The value of `breakdowns_withheld` for a period that is not a whole
+/// calendar year or tertial.
+pub const WITHHELD_PARTIAL_PERIOD: &str = "partial_period";
+
 /// The report; serializes to exactly the JSON shape of REPORT.md.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -154,7 +176,11 @@ pub struct Report {
     pub period: ReportPeriod,
     pub threshold: u32,
     pub kpis: Kpis,
+    /// Empty when `breakdowns_withheld` is set.
     pub breakdowns: BTreeMap<String, Breakdown>,
+    /// `null` when the breakdowns are published; [`WITHHELD_PARTIAL_PERIOD`]
+    /// when the period (after `as_of`) is not a whole year or tertial.
+    pub breakdowns_withheld: Option<&'static str>,
     /// Every district of the organisation in scope (one for a district
     /// scope), with zeros where nothing was registered; a district code
     /// found in the registrations but unknown to the organisation is listed
@@ -200,37 +226,51 @@ impl Projection {
     }
 }
 
-/// The report from tallies per district.
-///
-/// - `current`: per district, the tally of [`ReportRequest::current_window`].
-///   Pass every district's tally even for a district scope: the suppression
-///   pattern is computed over the whole codes × districts table, so a
-///   district's cells read the same in its own report as in the
-///   municipality's (otherwise comparing the two would undo the suppression).
-/// - `previous`: per district, the tally of [`ReportRequest::previous_window`];
-///   `change_*` are null without it or when `req.compare` is false.
-/// - `projection`: for [`ReportRequest::projection_window`];
-///   `projection_full_year` is null without it.
-pub fn report_from_tallies(
-    org: &Organisation,
-    current: &BTreeMap<String, Tally>,
-    previous: Option<&BTreeMap<String, Tally>>,
-    projection: Option<&Projection>,
-    req: &ReportRequest,
-) -> Report {
+/// What [`report_from_tallies`] computes a report from. Every map is per
+/// district. Pass every district's tallies even for a district scope: the
+/// suppression pattern is computed over the whole codes × districts table,
+/// so a district's cells read the same in its own report as in the
+/// municipality's (otherwise comparing the two would undo the suppression).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tallies {
+    /// The tally of [`ReportRequest::current_window`].
+    pub current: BTreeMap<String, Tally>,
+    /// The tally of [`ReportRequest::previous_window`]; `change_*` are null
+    /// without it or when `req.compare` is false.
+    pub previous: Option<BTreeMap<String, Tally>>,
+    /// For [`ReportRequest::projection_window`]; `projection_full_year` is
+    /// null without it.
+    pub projection: Option<Projection>,
+    /// The three tertials of the year of [`ReportRequest::breakdown_unit`]:
+    /// breakdowns are published only with them (linked protection).
+    pub tertials: Option<[BTreeMap<String, Tally>; 3]>,
+}
+
+/// The report from tallies (see [`Tallies`]).
+pub fn report_from_tallies(org: &Organisation, tallies: &Tallies, req: &ReportRequest) -> Report {
     let empty = Tally::default();
-    let previous = previous.filter(|_| req.compare);
-    let projection = projection.filter(|_| req.projection_window().is_some());
+    let current = &tallies.current;
+    let previous = tallies.previous.as_ref().filter(|_| req.compare);
+    let projection = tallies
+        .projection
+        .as_ref()
+        .filter(|_| req.projection_window().is_some());
+    let unit = req.breakdown_unit();
 
     // The columns of the disclosure table: every district of the
     // organisation, every district that has registrations, and the scope.
     let mut columns: BTreeSet<&str> = org.districts.iter().map(|d| d.code.as_str()).collect();
     columns.extend(current.keys().map(String::as_str));
+    if let Some(ts) = &tallies.tertials {
+        for t in ts {
+            columns.extend(t.keys().map(String::as_str));
+        }
+    }
     if let Some(d) = &req.district {
         columns.insert(d.as_str());
     }
     let columns: Vec<&str> = columns.into_iter().collect();
-    let tallies: Vec<&Tally> = columns
+    let column_tallies: Vec<&Tally> = columns
         .iter()
         .map(|d| current.get(*d).unwrap_or(&empty))
         .collect();
@@ -258,7 +298,42 @@ pub fn report_from_tallies(
     });
 
     let dc = DisclosureControl::new(req.threshold);
-    let protected = protect_breakdowns(&tallies, dc);
+    // The tables of the year (index 0) and its tertials (1..=3), and the
+    // one this report publishes.
+    let per_tertial: Option<Vec<Vec<&Tally>>> = tallies.tertials.as_ref().map(|ts| {
+        ts.iter()
+            .map(|m| {
+                columns
+                    .iter()
+                    .map(|d| m.get(*d).unwrap_or(&empty))
+                    .collect()
+            })
+            .collect()
+    });
+    let year_columns: Option<Vec<Tally>> = per_tertial.as_ref().map(|ts| {
+        (0..columns.len())
+            .map(|c| {
+                let mut t = Tally::default();
+                for tertial in ts {
+                    t.merge(tertial[c]);
+                }
+                t
+            })
+            .collect()
+    });
+    let protected = match (unit, &per_tertial, &year_columns) {
+        (Some(unit), Some(ts), Some(year)) => {
+            let mut units: Vec<Vec<&Tally>> = vec![year.iter().collect()];
+            units.extend(ts.iter().cloned());
+            let publish = match unit {
+                BreakdownUnit::Year(_) => 0,
+                BreakdownUnit::Tertial(t) => usize::from(t.number),
+            };
+            protect_linked(&units, publish, dc)
+        }
+        _ => Vec::new(),
+    };
+    let withheld = protected.is_empty().then_some(WITHHELD_PARTIAL_PERIOD);
 
     let mut districts = BTreeMap::new();
     let mut scope_breakdowns = BTreeMap::new();
@@ -279,7 +354,7 @@ pub fn report_from_tallies(
         districts.insert(
             code.to_string(),
             DistrictReport {
-                kpis: kpis(tallies[j], prev, proj, req.threshold),
+                kpis: kpis(column_tallies[j], prev, proj, req.threshold),
                 breakdowns,
             },
         );
@@ -309,13 +384,19 @@ pub fn report_from_tallies(
             req.threshold,
         ),
         breakdowns: scope_breakdowns,
+        breakdowns_withheld: withheld,
         districts,
     }
 }
 
 /// The KPIs of one tally (a district or the scope). `previous` is the same
 /// unit one year earlier; `projected` the full-year projection.
-fn kpis(t: &Tally, previous: Option<&Tally>, projected: Option<u64>, threshold: u32) -> Kpis {
+pub(crate) fn kpis(
+    t: &Tally,
+    previous: Option<&Tally>,
+    projected: Option<u64>,
+    threshold: u32,
+) -> Kpis {
     // REPORT.md: a share over a base below the threshold is not given.
     let share = |num: u64, base: u64| {
         (base > 0 && base >= u64::from(threshold)).then(|| Kpi::Share(num as f64 / base as f64))
@@ -386,6 +467,46 @@ fn kpis(t: &Tally, previous: Option<&Tally>, projected: Option<u64>, threshold: 
     .map(|(k, v)| (k.to_string(), v))
     .collect();
 
+    // Gender-equality analysis: what the data can attribute to a gender.
+    out.extend(
+        [
+            ("group_meeting_women", count(t.meeting_women)),
+            ("group_meeting_men", count(t.meeting_men)),
+            ("programme_started_women", count(t.programme_started_women)),
+            ("programme_started_men", count(t.programme_started_men)),
+            (
+                "programme_completion_women",
+                share(t.programme_completed_women, t.programme_started_women),
+            ),
+            (
+                "programme_completion_men",
+                share(t.programme_completed_men, t.programme_started_men),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v)),
+    );
+    for (i, (q, _)) in QUESTIONS.into_iter().enumerate() {
+        for (who, answered, positive) in [
+            (
+                "mother",
+                t.single_mother_answered[i],
+                t.single_mother_positive[i],
+            ),
+            (
+                "father",
+                t.single_father_answered[i],
+                t.single_father_positive[i],
+            ),
+        ] {
+            out.push((format!("{q}_answered_single_{who}"), count(answered)));
+            out.push((
+                format!("{q}_positive_share_single_{who}"),
+                share(positive, answered),
+            ));
+        }
+    }
+
     for (q, idx) in QUESTIONS.into_iter().chain([PROGRAMME_HELPFUL]) {
         let answers = &t.breakdowns[idx];
         let n = |a: &str| answers.get(a).copied().unwrap_or(0);
@@ -411,23 +532,40 @@ struct Protected {
     columns: Vec<Breakdown>,
 }
 
-fn protect_breakdowns(tallies: &[&Tally], dc: DisclosureControl) -> Vec<(&'static str, Protected)> {
+/// The breakdowns of the linked tables `units` (the year, then its three
+/// tertials; each a tally per column) protected together, as published for
+/// `units[publish]` (see the module docs).
+fn protect_linked(
+    units: &[Vec<&Tally>],
+    publish: usize,
+    dc: DisclosureControl,
+) -> Vec<(&'static str, Protected)> {
     BREAKDOWNS
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let counts: Vec<BTreeMap<String, u64>> =
-                tallies.iter().map(|t| t.breakdown(i)).collect();
+            let counts: Vec<Vec<BTreeMap<String, u64>>> = units
+                .iter()
+                .map(|cols| cols.iter().map(|t| t.breakdown(i)).collect())
+                .collect();
             let codes: Vec<&String> = counts
                 .iter()
+                .flatten()
                 .flat_map(BTreeMap::keys)
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            let table = Table::from_fn(codes.len(), counts.len(), |r, c| {
-                counts[c].get(codes[r]).copied().unwrap_or(0)
-            });
-            let pattern = dc.protect(&table).pattern;
+            let cols = units.first().map_or(0, Vec::len);
+            let tables: Vec<Table> = counts
+                .iter()
+                .map(|unit| {
+                    Table::from_fn(codes.len(), cols, |r, c| {
+                        unit[c].get(codes[r]).copied().unwrap_or(0)
+                    })
+                })
+                .collect();
+            let patterns = link(&tables, dc);
+            let (table, pattern) = (&tables[publish], &patterns[publish]);
             let threshold = dc.threshold;
             let margin = codes
                 .iter()
@@ -440,8 +578,9 @@ fn protect_breakdowns(tallies: &[&Tally], dc: DisclosureControl) -> Vec<(&'stati
                     );
                     ((*code).clone(), cell)
                 })
+                .filter(|(_, cell)| *cell != Cell::Count(0))
                 .collect();
-            let columns = (0..counts.len())
+            let columns = (0..cols)
                 .map(|c| {
                     codes
                         .iter()
@@ -457,4 +596,47 @@ fn protect_breakdowns(tallies: &[&Tally], dc: DisclosureControl) -> Vec<(&'stati
             (*name, Protected { margin, columns })
         })
         .collect()
+}
+
+/// Suppression patterns for linked tables: `tables[0]` is the sum of the
+/// others, cell by cell. Each table is protected on its own, then lines
+/// (one position across the tables) with exactly one suppressed cell get a
+/// second one, the cheapest published cell among `tables[1..]`, and the
+/// tables that got one are protected again, until every line has none or
+/// at least two. Suppressions only ever grow, so this ends.
+pub(crate) fn link(tables: &[Table], dc: DisclosureControl) -> Vec<Pattern> {
+    let mut patterns: Vec<Pattern> = tables.iter().map(|t| dc.protect(t).pattern).collect();
+    let Some(first) = tables.first() else {
+        return patterns;
+    };
+    loop {
+        let mut extra: Vec<Vec<Pos>> = vec![Vec::new(); tables.len()];
+        for pos in first.positions() {
+            let hidden = |u: usize, extra: &[Vec<Pos>]| {
+                patterns[u].is_suppressed(pos) || extra[u].contains(&pos)
+            };
+            let suppressed = (0..tables.len()).filter(|&u| hidden(u, &extra)).count();
+            if suppressed != 1 {
+                continue;
+            }
+            let cheapest = (1..tables.len())
+                .filter(|&u| !hidden(u, &extra))
+                .min_by_key(|&u| tables[u].value(pos))
+                .or_else(|| (!hidden(0, &extra)).then_some(0));
+            if let Some(u) = cheapest {
+                extra[u].push(pos);
+            }
+        }
+        if extra.iter().all(Vec::is_empty) {
+            return patterns;
+        }
+        for (u, add) in extra.into_iter().enumerate() {
+            if add.is_empty() {
+                continue;
+            }
+            let mut forced = patterns[u].suppressed();
+            forced.extend(add);
+            patterns[u] = dc.protect_with(&tables[u], &forced).pattern;
+        }
+    }
 }

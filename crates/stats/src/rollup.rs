@@ -10,8 +10,8 @@
 //!
 //! Memory grows with districts × days, not with the number of registrations.
 
-use crate::{report_from_tallies, Projection, Report, ReportRequest, Tally};
-use foljupp_core::{Date, Kind, Organisation, Period, Registration};
+use crate::{report_from_tallies, Projection, Report, ReportRequest, Tallies, Tally};
+use foljupp_core::{Date, Kind, Organisation, Period, Registration, Tertial};
 use std::collections::BTreeMap;
 use time::Month;
 
@@ -126,7 +126,29 @@ impl Rollup {
                     .collect(),
             }
         };
-        let current = per_district(req.current_window());
+        let current_window = req.current_window();
+        // As in build_report: a year's or tertial's breakdowns are protected
+        // together with the year's tertials, and the window's tally is the
+        // sum of the tertials it covers.
+        let linked_year = req.breakdown_unit().map(|u| u.year());
+        let (current, tertials) = match linked_year {
+            Some(year) => {
+                let tertials: [BTreeMap<String, Tally>; 3] =
+                    [1u8, 2, 3].map(|n| per_district(Tertial::new(year, n).map(Tertial::period)));
+                let mut current: BTreeMap<String, Tally> = BTreeMap::new();
+                for (i, per) in tertials.iter().enumerate() {
+                    let covered = Tertial::new(year, i as u8 + 1)
+                        .is_some_and(|t| current_window.is_some_and(|w| w.contains(t.first_day())));
+                    if covered {
+                        for (d, t) in per {
+                            current.entry(d.clone()).or_default().merge(t);
+                        }
+                    }
+                }
+                (current, Some(tertials))
+            }
+            None => (per_district(current_window), None),
+        };
         let previous = req.compare.then(|| per_district(req.previous_window()));
         let projection = req
             .projection_window()
@@ -147,6 +169,15 @@ impl Rollup {
                     .filter(|(_, n)| *n > 0)
                     .collect(),
             });
-        report_from_tallies(org, &current, previous.as_ref(), projection.as_ref(), req)
+        report_from_tallies(
+            org,
+            &Tallies {
+                current,
+                previous,
+                projection,
+                tertials,
+            },
+            req,
+        )
     }
 }

@@ -82,6 +82,20 @@ pub struct Tally {
     pub(crate) programme_groups: u64,
     pub(crate) programme_started: u64,
     pub(crate) programme_completed: u64,
+    // Gender-equality analysis (jämställdhetsanalys).
+    pub(crate) programme_started_women: u64,
+    pub(crate) programme_started_men: u64,
+    pub(crate) programme_completed_women: u64,
+    pub(crate) programme_completed_men: u64,
+    /// Per question of [`QUESTIONS`]: answers (other than `no_answer`) in
+    /// conversations whose one participant is a mother / a father, and how
+    /// many of them were positive (`yes_really` or `yes`). A conversation's
+    /// answer can be attributed to a parent's gender only when that parent
+    /// was alone.
+    pub(crate) single_mother_answered: [u64; 4],
+    pub(crate) single_mother_positive: [u64; 4],
+    pub(crate) single_father_answered: [u64; 4],
+    pub(crate) single_father_positive: [u64; 4],
     // Extras.
     pub(crate) collaborations: u64,
     pub(crate) open_preschool_reports: u64,
@@ -157,6 +171,10 @@ impl Tally {
             }
             Kind::ProgrammeGroup => {
                 self.programme_groups += 1;
+                self.programme_started_women += count(r, "started_women");
+                self.programme_started_men += count(r, "started_men");
+                self.programme_completed_women += count(r, "completed_women");
+                self.programme_completed_men += count(r, "completed_men");
                 self.programme_started += count(r, "started_women")
                     + count(r, "started_men")
                     + count(r, "started_other_gender");
@@ -177,6 +195,7 @@ impl Tally {
         // field: this is the hot loop of every report.
         let mut participants: &[Participant] = &[];
         let mut conversation_no = None;
+        let mut answers: [Option<&str>; 4] = [None; 4];
         for (name, value) in &r.values {
             match (name.as_str(), value) {
                 ("participants", Value::Participants(p)) => participants = p,
@@ -200,8 +219,9 @@ impl Tally {
                 ("next_step", Value::Code(c)) => bump(&mut self.breakdowns[NEXT_STEP], c, 1),
                 ("form", Value::Code(c)) => bump(&mut self.breakdowns[FORM], c, 1),
                 (field, Value::Code(answer)) if field.starts_with("q_") => {
-                    if let Some((_, idx)) = QUESTIONS.iter().find(|(q, _)| *q == field) {
-                        bump(&mut self.breakdowns[*idx], answer, 1);
+                    if let Some(i) = QUESTIONS.iter().position(|(q, _)| *q == field) {
+                        bump(&mut self.breakdowns[QUESTIONS[i].1], answer, 1);
+                        answers[i] = Some(answer.as_str());
                     }
                 }
                 _ => {}
@@ -232,6 +252,30 @@ impl Tally {
                 self.single += 1;
                 self.single_mother += u64::from(mother);
                 self.single_father += u64::from(father);
+                let target = if mother {
+                    Some((
+                        &mut self.single_mother_answered,
+                        &mut self.single_mother_positive,
+                    ))
+                } else if father {
+                    Some((
+                        &mut self.single_father_answered,
+                        &mut self.single_father_positive,
+                    ))
+                } else {
+                    None
+                };
+                if let Some((answered, positive)) = target {
+                    for (i, a) in answers.iter().enumerate() {
+                        match a {
+                            Some("no_answer") | None => {}
+                            Some(a) => {
+                                answered[i] += 1;
+                                positive[i] += u64::from(*a == "yes_really" || *a == "yes");
+                            }
+                        }
+                    }
+                }
             }
             if participants.iter().any(|p| p.role == "other_adult") {
                 self.with_other_adult += 1;
@@ -324,6 +368,14 @@ impl Tally {
             programme_groups,
             programme_started,
             programme_completed,
+            programme_started_women,
+            programme_started_men,
+            programme_completed_women,
+            programme_completed_men,
+            single_mother_answered,
+            single_mother_positive,
+            single_father_answered,
+            single_father_positive,
             collaborations,
             open_preschool_reports,
             breakdowns,
@@ -357,6 +409,20 @@ impl Tally {
         self.programme_groups += programme_groups;
         self.programme_started += programme_started;
         self.programme_completed += programme_completed;
+        self.programme_started_women += programme_started_women;
+        self.programme_started_men += programme_started_men;
+        self.programme_completed_women += programme_completed_women;
+        self.programme_completed_men += programme_completed_men;
+        for (into, from) in [
+            (&mut self.single_mother_answered, single_mother_answered),
+            (&mut self.single_mother_positive, single_mother_positive),
+            (&mut self.single_father_answered, single_father_answered),
+            (&mut self.single_father_positive, single_father_positive),
+        ] {
+            for (a, b) in into.iter_mut().zip(from) {
+                *a += b;
+            }
+        }
         self.collaborations += collaborations;
         self.open_preschool_reports += open_preschool_reports;
         for (into, from) in self.breakdowns.iter_mut().zip(breakdowns) {

@@ -8,9 +8,10 @@
 use foljupp_core::forms::DecodeContext;
 use foljupp_core::{Date, FormSet, Input, Kind, Organisation, Period, Registration};
 use foljupp_stats::{
-    build_report, report_from_tallies, Cell, Kpi, Report, ReportRequest, Tally, BREAKDOWNS,
-    BREAKDOWN_DEFINITIONS, DEFINITIONS, HIDDEN,
+    build_report, kpi_series, report_from_tallies, Cell, Kpi, Report, ReportRequest, Tallies,
+    Tally, BREAKDOWNS, BREAKDOWN_DEFINITIONS, DEFINITIONS, HIDDEN, WITHHELD_PARTIAL_PERIOD,
 };
+use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use time::macros::date;
@@ -350,8 +351,32 @@ fn every_indicator_of_the_hand_built_set() {
             ("parents_reached", Some(7.0)),
             ("collaborations", Some(1.0)),
             ("open_preschool_reports", Some(1.0)),
+            // Gender-equality analysis. Groups: G1 10 women 4 men, G2 6
+            // women; P1 started 8 women 2 men, completed 6 and 1.
+            ("group_meeting_women", Some(16.0)),
+            ("group_meeting_men", Some(4.0)),
+            ("programme_started_women", Some(8.0)),
+            ("programme_started_men", Some(2.0)),
+            ("programme_completion_women", Some(0.75)),
+            ("programme_completion_men", Some(0.5)),
+            // Single participants: C2 and C6 mothers, C3 a father.
+            ("q_right_topics_answered_single_mother", Some(1.0)), // C6 yes
+            ("q_right_topics_positive_share_single_mother", Some(1.0)),
+            ("q_right_topics_answered_single_father", Some(0.0)),
+            ("q_right_topics_positive_share_single_father", None),
+            ("q_helpful_answered_single_mother", Some(2.0)), // C2, C6 yes_really
+            ("q_helpful_positive_share_single_mother", Some(1.0)),
+            ("q_helpful_answered_single_father", Some(0.0)), // C3 no_answer
+            ("q_helpful_positive_share_single_father", None),
+            ("q_recommend_answered_single_mother", Some(1.0)), // C2 not_really
+            ("q_recommend_positive_share_single_mother", Some(0.0)),
+            ("q_recommend_answered_single_father", Some(1.0)), // C3 yes
+            ("q_recommend_positive_share_single_father", Some(1.0)),
+            ("q_easy_reach_answered_single_mother", Some(0.0)),
+            ("q_easy_reach_answered_single_father", Some(0.0)),
         ],
     );
+    assert_eq!(r.breakdowns_withheld, None);
 
     assert_eq!(
         counts(&r, "how_found"),
@@ -722,9 +747,11 @@ fn the_json_has_the_shape_of_report_md() {
             "threshold",
             "kpis",
             "breakdowns",
+            "breakdowns_withheld",
             "districts"
         ])
     );
+    assert_eq!(v["breakdowns_withheld"], Value::Null);
     assert_eq!(
         v["scope"],
         json!({"municipality": "stockholm", "district": null})
@@ -759,6 +786,10 @@ fn the_json_has_the_shape_of_report_md() {
     assert_eq!(v["scope"]["district"], json!("farsta"));
     assert_eq!(v["period"]["as_of"], json!("2020-08-31"));
     assert_eq!(keys(&v["districts"]), set(&["farsta"]));
+    // January–August is no whole year or tertial: no breakdowns.
+    assert_eq!(v["breakdowns_withheld"], json!("partial_period"));
+    assert_eq!(v["breakdowns"], json!({}));
+    assert_eq!(v["districts"]["farsta"]["breakdowns"], json!({}));
 }
 
 #[test]
@@ -795,28 +826,227 @@ fn tallies_merge_to_the_tally_of_the_whole() {
 fn report_from_tallies_equals_build_report() {
     let org = Organisation::stockholm();
     let regs = sample();
+    for tertial in [None, Some(2)] {
+        let mut q = req(year(2020), 5);
+        if let Some(t) = tertial {
+            q.period = foljupp_core::Tertial::new(2020, t).unwrap().period();
+        }
+        q.compare = true;
+        // Per district and day, as a cache would keep them, then merged.
+        let mut by_day: BTreeMap<(String, Date), Tally> = BTreeMap::new();
+        for r in &regs {
+            by_day
+                .entry((r.district.clone(), r.date))
+                .or_default()
+                .add(r);
+        }
+        let mut tallies = Tallies {
+            previous: Some(BTreeMap::new()),
+            tertials: Some(Default::default()),
+            ..Tallies::default()
+        };
+        for ((d, day), t) in &by_day {
+            if q.current_window().unwrap().contains(*day) {
+                tallies.current.entry(d.clone()).or_default().merge(t);
+            }
+            if q.previous_window().unwrap().contains(*day) {
+                let previous = tallies.previous.as_mut().unwrap();
+                previous.entry(d.clone()).or_default().merge(t);
+            }
+            if day.year() == 2020 {
+                let i = usize::from(foljupp_core::Tertial::of(*day).number - 1);
+                let ts = tallies.tertials.as_mut().unwrap();
+                ts[i].entry(d.clone()).or_default().merge(t);
+            }
+        }
+        let from_tallies = report_from_tallies(&org, &tallies, &q);
+        assert_eq!(from_tallies, build_report(&org, &regs, &q), "{tertial:?}");
+    }
+}
+
+#[test]
+fn breakdowns_are_published_only_for_whole_years_and_tertials() {
+    let org = Organisation::stockholm();
+    let regs = sample();
+    let published = |q: &ReportRequest| {
+        let r = build_report(&org, &regs, q);
+        match r.breakdowns_withheld {
+            None => {
+                assert_eq!(r.breakdowns.len(), BREAKDOWNS.len());
+                true
+            }
+            Some(why) => {
+                assert_eq!(why, WITHHELD_PARTIAL_PERIOD);
+                assert!(r.breakdowns.is_empty());
+                assert!(r.districts.values().all(|d| d.breakdowns.is_empty()));
+                // The KPIs are there all the same.
+                assert!(r.kpi("conversations").is_some());
+                false
+            }
+        }
+    };
     let mut q = req(year(2020), 5);
-    q.compare = true;
-    let mut current: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut previous: BTreeMap<String, Tally> = BTreeMap::new();
-    // Per district and day, as a cache would keep them, then merged.
-    let mut by_day: BTreeMap<(String, Date), Tally> = BTreeMap::new();
-    for r in &regs {
-        by_day
-            .entry((r.district.clone(), r.date))
-            .or_default()
-            .add(r);
+    assert!(published(&q));
+    q.period = foljupp_core::Tertial::new(2020, 3).unwrap().period();
+    assert!(published(&q));
+    q.period = Period {
+        from: date!(2020 - 02 - 01),
+        to: date!(2020 - 06 - 30),
+    };
+    assert!(!published(&q), "a range");
+    q.period = year(2020);
+    q.as_of = Some(date!(2020 - 08 - 31));
+    assert!(!published(&q), "a year cut at as_of");
+    q.as_of = Some(date!(2020 - 12 - 31));
+    assert!(published(&q), "as_of at the end of the year cuts nothing");
+    q.period = foljupp_core::Tertial::new(2020, 2).unwrap().period();
+    q.as_of = Some(date!(2020 - 06 - 30));
+    assert!(!published(&q), "a tertial cut at as_of");
+}
+
+/// Conversations with a language, per district and tertial of 2020.
+fn languages_by_tertial(cells: &[(&str, &str, u8, usize)]) -> Vec<Registration> {
+    let forms = FormSet::defaults();
+    let org = Organisation::stockholm();
+    let mut regs = Vec::new();
+    for (district, language, tertial, n) in cells {
+        let day = foljupp_core::Tertial::new(2020, *tertial)
+            .unwrap()
+            .first_day();
+        let r = decode(
+            &forms,
+            &org,
+            Kind::Conversation,
+            &[
+                ("date", &foljupp_core::format_date(day)),
+                ("district", district),
+                ("language", language),
+            ],
+        );
+        regs.extend(std::iter::repeat_n(r, *n));
     }
-    for ((d, day), t) in &by_day {
-        if q.current_window().unwrap().contains(*day) {
-            current.entry(d.clone()).or_default().merge(t);
-        }
-        if q.previous_window().unwrap().contains(*day) {
-            previous.entry(d.clone()).or_default().merge(t);
+    regs
+}
+
+/// The `languages` cell of `district` (None: the municipality) in the
+/// report of 2020 (`tertial` 0) or of one of its tertials.
+fn language_cell(regs: &[Registration], tertial: u8, district: Option<&str>, code: &str) -> Cell {
+    let org = Organisation::stockholm();
+    let mut q = req(year(2020), 5);
+    if tertial > 0 {
+        q.period = foljupp_core::Tertial::new(2020, tertial).unwrap().period();
+    }
+    let r = build_report(&org, regs, &q);
+    let b = match district {
+        Some(d) => r.district(d).unwrap().breakdown("languages").unwrap(),
+        None => r.breakdown("languages").unwrap(),
+    };
+    b.get(code).copied().unwrap_or(Cell::Count(0))
+}
+
+#[test]
+fn a_year_minus_its_tertials_does_not_reveal_a_hidden_cell() {
+    // Somali: Farsta T1 3, T2 10, T3 11 (year 24); Rinkeby-Kista T1 30,
+    // T2 20, T3 20. Arabic: 8 in every district and tertial. Alone, T1's
+    // Farsta 3 is hidden (with cells around it), and the year's 24, T2's 10
+    // and T3's 11 are published: 24 − 10 − 11 = 3. Linked, the cheaper of
+    // T2's and T3's cells (Farsta's 10) is hidden too, and protected inside
+    // T2 in turn.
+    let mut cells = Vec::new();
+    for (district, so) in [("farsta", [3, 10, 11]), ("rinkeby-kista", [30, 20, 20])] {
+        for t in 1..=3u8 {
+            cells.push((district, "so", t, so[usize::from(t - 1)]));
+            cells.push((district, "ar", t, 8));
         }
     }
-    let from_tallies = report_from_tallies(&org, &current, Some(&previous), None, &q);
-    assert_eq!(from_tallies, build_report(&org, &regs, &q));
+    let regs = languages_by_tertial(&cells);
+    let farsta = |t| language_cell(&regs, t, Some("farsta"), "so");
+    assert_eq!(farsta(1), Cell::Below(5));
+    assert_eq!(farsta(0), Cell::Count(24), "the year's own figure is kept");
+    assert_eq!(farsta(2), Cell::Hidden);
+    // T2's new hidden cell cannot be had from Farsta's T2 total either.
+    assert!(language_cell(&regs, 2, Some("farsta"), "ar").is_suppressed());
+    // Every line of the four tables has no or at least two hidden cells.
+    for code in ["so", "ar"] {
+        for district in [Some("farsta"), Some("rinkeby-kista"), None] {
+            let hidden = (0..=3)
+                .filter(|t| language_cell(&regs, *t, district, code).is_suppressed())
+                .count();
+            assert_ne!(hidden, 1, "{code} {district:?}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whatever the counts, no cell of a year or tertial report can be
+    /// had from one year-equals-sum-of-tertials equation: each line has no
+    /// or at least two hidden cells among the year and its tertials.
+    #[test]
+    fn no_line_across_a_year_and_its_tertials_has_a_single_hidden_cell(
+        counts in proptest::collection::vec(0usize..14, 2 * 2 * 3)
+    ) {
+        let mut cells = Vec::new();
+        let mut i = 0;
+        for district in ["farsta", "skarpnack"] {
+            for language in ["so", "ar"] {
+                for tertial in 1..=3u8 {
+                    cells.push((district, language, tertial, counts[i]));
+                    i += 1;
+                }
+            }
+        }
+        let org = Organisation::stockholm();
+        let regs = languages_by_tertial(&cells);
+        let reports: Vec<Report> = (0..=3u8)
+            .map(|t| {
+                let mut q = req(year(2020), 5);
+                if t > 0 {
+                    q.period = foljupp_core::Tertial::new(2020, t).unwrap().period();
+                }
+                build_report(&org, &regs, &q)
+            })
+            .collect();
+        for code in ["so", "ar"] {
+            for district in [Some("farsta"), Some("skarpnack"), None] {
+                let hidden = reports
+                    .iter()
+                    .filter(|r| {
+                        let b = match district {
+                            Some(d) => r.district(d).unwrap().breakdown("languages").unwrap(),
+                            None => r.breakdown("languages").unwrap(),
+                        };
+                        b.get(code).is_some_and(|c| c.is_suppressed())
+                    })
+                    .count();
+                prop_assert_ne!(hidden, 1, "{} {:?}", code, district);
+            }
+        }
+    }
+}
+
+#[test]
+fn kpi_series_counts_each_period_on_its_own() {
+    let regs = sample();
+    let periods: Vec<Period> = (1..=3)
+        .map(|t| foljupp_core::Tertial::new(2020, t).unwrap().period())
+        .chain([year(2019)])
+        .collect();
+    let series = kpi_series(&regs, None, &periods, 1);
+    let conversations: Vec<Option<Kpi>> = series.iter().map(|k| k["conversations"]).collect();
+    // C1 C2 | C3 C4 C5 | C6; 2019: two.
+    assert_eq!(
+        conversations,
+        [2, 3, 1, 2].map(|n| Some(Kpi::Count(n))).to_vec()
+    );
+    let farsta = kpi_series(&regs, Some("farsta"), &periods, 1);
+    assert_eq!(farsta[2]["conversations"], Some(Kpi::Count(0)));
+    // T2: C3 and C5 have participants, both with a father (base 2, so
+    // only given under a threshold of 2 or less).
+    assert_eq!(series[1]["share_father"], Some(Kpi::Share(2.0 / 2.0)));
+    let thresholded = kpi_series(&regs, None, &periods, 5);
+    assert_eq!(thresholded[1]["share_father"], None);
 }
 
 #[test]

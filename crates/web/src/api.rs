@@ -240,25 +240,6 @@ pub async fn report(
         },
     };
     let compare = matches!(q.compare.as_deref(), Some("1" | "true" | "yes" | "on"));
-    let load_from = if compare {
-        period.one_year_earlier().from
-    } else {
-        period.from
-    };
-    let regs = state
-        .store
-        .load_registrations(
-            &state.config.municipality,
-            Period {
-                from: load_from,
-                to: period.to,
-            },
-            // Every district: the report's suppression must be the same
-            // whether a district is seen alone or in the city's report.
-            None,
-            None,
-        )
-        .await?;
     let req = foljupp_stats::ReportRequest {
         municipality: state.config.municipality.clone(),
         district,
@@ -267,7 +248,7 @@ pub async fn report(
         compare,
         threshold: state.config.threshold,
     };
-    let report = foljupp_stats::build_report(&state.organisation, &regs, &req);
+    let report = crate::report::load_report(&state, &req).await?;
     // A report leaving through the API is a report download: audited with
     // its scope (aggregates only; nothing about a registration).
     crate::audit::audit(

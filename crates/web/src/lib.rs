@@ -18,6 +18,7 @@ pub mod openapi;
 mod pages;
 pub mod parents;
 pub mod password;
+pub mod report;
 pub mod routes;
 mod steering;
 pub mod throttle;

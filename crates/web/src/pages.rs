@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use foljupp_core::forms::DecodeContext;
-use foljupp_core::{Input, Kind, Period};
+use foljupp_core::{Input, Kind};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -27,6 +27,8 @@ pub struct Nav {
     pub is_admin: bool,
     /// Spindeln and status reports (district leads, analysts, admins).
     pub steering: bool,
+    /// The committee report, completeness and exports.
+    pub can_report: bool,
 }
 
 impl Nav {
@@ -38,6 +40,7 @@ impl Nav {
             can_register: crate::routes::REGISTERING.contains(&p.role),
             is_admin: p.role == foljupp_core::Role::Admin,
             steering: crate::routes::STEERING.contains(&p.role),
+            can_report: crate::routes::REPORTING.contains(&p.role),
         })
     }
 }
@@ -101,31 +104,7 @@ struct FormPage {
     parent: Option<crate::parents::ParentOffer>,
 }
 
-pub struct Card {
-    pub value: String,
-    pub label: String,
-    pub definition: String,
-}
-
-#[derive(Template)]
-#[template(path = "overview.html")]
-struct OverviewPage {
-    ui: Lang,
-    title: String,
-    nav: Option<Nav>,
-    scope_label: String,
-    year: i32,
-    years: Vec<i32>,
-    district: String,
-    district_choice: bool,
-    districts: Vec<(String, String)>,
-    empty: bool,
-    cards: Vec<Card>,
-    columns: Vec<String>,
-    rows: Vec<(String, Vec<String>)>,
-}
-
-ui_text!(ErrorPage, LoginPage, PickPage, FormPage, OverviewPage);
+ui_text!(ErrorPage, LoginPage, PickPage, FormPage);
 
 pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
@@ -395,196 +374,6 @@ pub async fn logout(
             .map_err(|_| AppError::Internal("cookie".into()))?,
     );
     Ok(resp)
-}
-
-#[derive(Deserialize)]
-pub struct OverviewQuery {
-    year: Option<String>,
-    district: Option<String>,
-}
-
-/// The KPIs shown as cards on the overview, in order.
-const OVERVIEW_KPIS: [(&str, &str); 8] = [
-    ("conversations", "Råd- och stödsamtal"),
-    (
-        "conversations_target_group",
-        "Samtal med målgruppen (väntar barn eller 0–6 år)",
-    ),
-    ("new_contacts", "Nya samtalskontakter"),
-    ("home_visits", "Hembesök"),
-    (
-        "families_started",
-        "Familjer som börjat i hembesöksprogrammet",
-    ),
-    (
-        "group_meetings",
-        "Tematräffar, dialogcaféer och föreläsningar",
-    ),
-    ("programme_groups", "Grupper i föräldraskapsstödsprogram"),
-    ("parents_reached", "Föräldrar som nåtts"),
-];
-
-fn definition(code: &str) -> String {
-    foljupp_stats::DEFINITIONS
-        .iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, sv, _)| sv.to_string())
-        .unwrap_or_default()
-}
-
-/// A KPI as shown on screen: counts with thousands separators, shares (JSON
-/// fractions) and `change_*` (already percent) as percentages.
-fn fmt_kpi(code: &str, v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (_, Some(f)) if code.starts_with("change_") => format!("{f:+.1} %"),
-            (Some(i), _) if !code.contains("share") => format_thousands(i),
-            (_, Some(f)) => format!("{:.0} %", f * 100.0),
-            _ => String::new(),
-        },
-        serde_json::Value::String(s) => s.clone(),
-        _ => "–".into(),
-    }
-}
-
-pub fn format_thousands(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('\u{a0}');
-        }
-        out.push(ch);
-    }
-    if n < 0 {
-        format!("−{out}")
-    } else {
-        out
-    }
-}
-
-pub async fn overview(
-    State(state): State<SharedState>,
-    Extension(p): Extension<Principal>,
-    Query(q): Query<OverviewQuery>,
-) -> Result<Response, AppError> {
-    let today = time::OffsetDateTime::now_utc().date();
-    let year = match q.year.as_deref().filter(|s| !s.is_empty()) {
-        None => today.year(),
-        Some(y) => match y.parse::<i32>() {
-            Ok(y) if (2000..=today.year()).contains(&y) => y,
-            _ => {
-                return Err(AppError::BadRequest(format!(
-                    "Året {y:?} går inte att visa. Välj ett år mellan 2000 och {}.",
-                    today.year()
-                )))
-            }
-        },
-    };
-    let district_choice = !p.role.is_district_bound();
-    let district = if district_choice {
-        q.district.filter(|d| !d.is_empty())
-    } else {
-        p.district.clone()
-    };
-    if let Some(d) = &district {
-        if state.organisation.district(d).is_none() {
-            return Err(AppError::BadRequest(format!(
-                "Stadsdelsförvaltningen {d:?} finns inte."
-            )));
-        }
-    }
-    if !crate::routes::may_see(&p, district.as_deref()) {
-        return Err(AppError::Forbidden(Lang::Sv.t("error-forbidden")));
-    }
-    let period = Period::year(year).ok_or_else(|| AppError::BadRequest("ogiltigt år".into()))?;
-    let regs = state
-        .store
-        .load_registrations(
-            &state.config.municipality,
-            period,
-            // Every district: the report's suppression must be the same
-            // whether a district is seen alone or in the city's report.
-            None,
-            None,
-        )
-        .await?;
-    let req = foljupp_stats::ReportRequest {
-        municipality: state.config.municipality.clone(),
-        district: district.clone(),
-        period,
-        as_of: None,
-        compare: false,
-        threshold: state.config.threshold,
-    };
-    let report = foljupp_stats::build_report(&state.organisation, &regs, &req);
-    let json = serde_json::to_value(&report).map_err(|e| AppError::Internal(e.to_string()))?;
-    let cards = OVERVIEW_KPIS
-        .iter()
-        .map(|(code, label)| Card {
-            value: fmt_kpi(code, &json["kpis"][code]),
-            label: label.to_string(),
-            definition: definition(code),
-        })
-        .collect();
-    let row_kpis = [
-        "conversations",
-        "new_contacts",
-        "home_visits",
-        "group_meetings",
-        "programme_groups",
-    ];
-    let rows = if district.is_none() {
-        state
-            .organisation
-            .districts
-            .iter()
-            .map(|d| {
-                (
-                    d.name.clone(),
-                    row_kpis
-                        .iter()
-                        .map(|k| fmt_kpi(k, &json["districts"][&d.code]["kpis"][k]))
-                        .collect(),
-                )
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let scope_label = match &district {
-        Some(d) => state.organisation.district_name(d).to_string(),
-        None => state.organisation.name.clone(),
-    };
-    let page = OverviewPage {
-        ui: Lang::Sv,
-        title: Lang::Sv.t("overview-title"),
-        nav: Nav::of(&p),
-        scope_label,
-        year,
-        years: (2019..=today.year()).rev().collect(),
-        district: district.clone().unwrap_or_default(),
-        district_choice,
-        districts: state
-            .organisation
-            .districts
-            .iter()
-            .map(|d| (d.code.clone(), d.name.clone()))
-            .collect(),
-        empty: json["kpis"]
-            .as_object()
-            .is_none_or(|k| k.values().all(|v| v.as_f64().is_none_or(|f| f == 0.0))),
-        cards,
-        columns: vec![
-            "Samtal".into(),
-            "Nya kontakter".into(),
-            "Hembesök".into(),
-            "Gruppträffar".into(),
-            "Programgrupper".into(),
-        ],
-        rows,
-    };
-    Ok(render(&page))
 }
 
 pub async fn register_pick(

@@ -5,7 +5,7 @@
 //! route × role test, so a new route cannot slip in unguarded.
 
 use crate::auth::{self, Principal};
-use crate::{admin, api, catalogue, pages, parents, SharedState};
+use crate::{admin, api, catalogue, pages, parents, report, SharedState};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -53,6 +53,9 @@ pub const ANALYSTS: &[Role] = &[Role::Analyst, Role::Admin];
 pub const STEERING: &[Role] = &[Role::DistrictLead, Role::Analyst, Role::Admin];
 /// Who writes a status report.
 pub const DISTRICT_LEADS: &[Role] = &[Role::DistrictLead];
+/// Roles that get the committee report, exports and reporting
+/// completeness (district leads for their own district).
+pub const REPORTING: &[Role] = &[Role::DistrictLead, Role::Analyst, Role::Admin];
 
 /// The route table: method, axum path pattern, access.
 pub const RULES: &[(&str, &str, Access)] = &[
@@ -206,6 +209,12 @@ pub const RULES: &[(&str, &str, Access)] = &[
         "/status/{year}/{tertial}/{district}/reopen",
         Access::Page(ANALYSTS),
     ),
+    ("GET", "/oversikt/{district}", Access::Page(ALL_ROLES)),
+    ("GET", "/jamstalldhet", Access::Page(ALL_ROLES)),
+    ("GET", "/rapport", Access::Page(REPORTING)),
+    ("GET", "/rapport.pdf", Access::Page(REPORTING)),
+    ("GET", "/inrapportering", Access::Page(REPORTING)),
+    ("GET", "/export/{file}", Access::Page(REPORTING)),
 ];
 
 pub fn rule(method: &Method, pattern: &str) -> Option<Access> {
@@ -232,7 +241,7 @@ fn routes() -> Router<SharedState> {
         .route("/static/{file}", get(pages::static_file))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
-        .route("/oversikt", get(pages::overview))
+        .route("/oversikt", get(report::pages::overview))
         .route("/registrera", get(pages::register_pick))
         .route(
             "/registrera/{kind}",
@@ -289,6 +298,15 @@ fn routes() -> Router<SharedState> {
             get(catalogue::api_alternatives),
         )
         .merge(steering_routes())
+        .route(
+            "/oversikt/{district}",
+            get(report::pages::district_overview),
+        )
+        .route("/jamstalldhet", get(report::pages::gender))
+        .route("/rapport", get(report::pages::committee))
+        .route("/rapport.pdf", get(report::pages::committee_pdf))
+        .route("/inrapportering", get(report::pages::completeness))
+        .route("/export/{file}", get(report::pages::export))
 }
 
 /// The steering group's routes (Spindeln, status reports).

@@ -122,7 +122,9 @@ impl App {
         let cookie = cookie_of(&resp, "foljupp_session").expect("session cookie");
         let page = self
             .http
-            .get(self.url("/registrera/collaboration"))
+            // Every role may see the overview, whose logout form carries
+            // the session's CSRF token.
+            .get(self.url("/oversikt"))
             .header("cookie", format!("foljupp_session={cookie}"))
             .send()
             .await

@@ -100,6 +100,7 @@ async fn every_route_for_every_role_and_anonymous_gets_the_expected_status() {
             };
             let path = pattern
                 .replace("{kind}", "conversation")
+                .replace("{district}", "farsta")
                 .replace("{file}", "app.css")
                 .replace("{id}", &id.to_string());
             let is_api = matches!(access, Access::Api(_));

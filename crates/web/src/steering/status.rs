@@ -8,7 +8,8 @@ use super::export::{self, Cell, Sheet};
 use super::{first, form_pairs, ui_text};
 use crate::auth::Principal;
 use crate::i18n::Lang;
-use crate::pages::{format_thousands, render, Nav};
+use crate::pages::{render, Nav};
+use crate::report::table::thousands;
 use crate::{AppError, SharedState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -731,7 +732,7 @@ async fn key_figures(
 }
 
 fn figure(v: Option<f64>) -> String {
-    v.map(|f| format_thousands(f.round() as i64))
+    v.map(|f| thousands(f.round().max(0.0) as u64))
         .unwrap_or_else(|| "–".into())
 }
 
