@@ -23,6 +23,7 @@ pub mod testing;
 pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord};
 pub use audit::{AuditEvent, AuditFilter};
 pub use parent_links::{AnswerOutcome, LinkState, ParentLink};
+pub use registrations::{IdempotencyKey, Insert};
 pub use steering::{LinkHash, LinkTarget, NewRound, SpindelnRound, StatusContent, StatusReport};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

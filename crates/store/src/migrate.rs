@@ -16,6 +16,7 @@ const SQLITE: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/sqlite/0004_parent_links.sql"),
     ),
+    (5, include_str!("../migrations/sqlite/0005_idempotency.sql")),
     (7, include_str!("../migrations/sqlite/0007_catalogue.sql")),
     (8, include_str!("../migrations/sqlite/0008_steering.sql")),
 ];
@@ -30,6 +31,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         4,
         include_str!("../migrations/postgres/0004_parent_links.sql"),
+    ),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_idempotency.sql"),
     ),
     (7, include_str!("../migrations/postgres/0007_catalogue.sql")),
     (8, include_str!("../migrations/postgres/0008_steering.sql")),

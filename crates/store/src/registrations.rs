@@ -33,6 +33,50 @@ fn cells(reg: &Registration, ty: FieldType, name: &str) -> Cell {
     }
 }
 
+/// An idempotency key as the store keeps it: a hash of the client's key,
+/// a fingerprint of the request, and the day (keys live until the day after
+/// tomorrow, then go).
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key_hash: String,
+    pub fingerprint: String,
+    pub today: foljupp_core::Date,
+}
+
+impl IdempotencyKey {
+    fn expires_on(&self) -> foljupp_core::Date {
+        self.today
+            .next_day()
+            .and_then(foljupp_core::Date::next_day)
+            .unwrap_or(self.today)
+    }
+}
+
+/// What an idempotent insert did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Insert {
+    /// Stored now, with these ids.
+    Stored(Vec<String>),
+    /// The key was seen before with the same request: nothing stored; the
+    /// first request's registration ids.
+    Replay(Vec<String>),
+    /// The key was seen before with another request: nothing stored.
+    Mismatch,
+}
+
+fn replay((fingerprint, ids): (String, String), key: &IdempotencyKey) -> Insert {
+    if fingerprint == key.fingerprint {
+        Insert::Replay(
+            ids.split(';')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        )
+    } else {
+        Insert::Mismatch
+    }
+}
+
 fn random_id() -> String {
     use rand::RngCore;
     let mut b = [0u8; 16];
@@ -52,6 +96,36 @@ impl Store {
         regs: &[Registration],
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<Vec<String>> {
+        match self
+            .insert_inner(municipality, regs, None, progress)
+            .await?
+        {
+            Insert::Stored(ids) | Insert::Replay(ids) => Ok(ids),
+            Insert::Mismatch => Err(StoreError::Conflict("idempotency".into())),
+        }
+    }
+
+    /// Stores registrations once per idempotency key: the key is written in
+    /// the same transaction, so a retry (same key, same request
+    /// fingerprint) finds it and stores nothing; the same key with another
+    /// request is a [`Insert::Mismatch`]. Expired keys are purged here.
+    pub async fn insert_registrations_once(
+        &self,
+        municipality: &str,
+        regs: &[Registration],
+        key: &IdempotencyKey,
+    ) -> Result<Insert> {
+        self.insert_inner(municipality, regs, Some(key), &mut |_| {})
+            .await
+    }
+
+    async fn insert_inner(
+        &self,
+        municipality: &str,
+        regs: &[Registration],
+        key: Option<&IdempotencyKey>,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<Insert> {
         let ids: Vec<String> = regs.iter().map(|_| random_id()).collect();
         let mut by_kind: BTreeMap<Kind, Vec<(&str, &Registration)>> = BTreeMap::new();
         for (id, r) in ids.iter().zip(regs) {
@@ -60,7 +134,31 @@ impl Store {
         let mut written = 0usize;
         match &self.pool {
             Pool::Sqlite(p) => {
-                let mut tx = p.begin().await?;
+                // IMMEDIATE: take the write lock first, so that two requests
+                // with one key cannot both read "absent".
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                if let Some(k) = key {
+                    sqlx::query("DELETE FROM idempotency_key WHERE expires_on < ?")
+                        .bind(foljupp_core::format_date(k.today))
+                        .execute(&mut *tx)
+                        .await?;
+                    let found: Option<(String, String)> = sqlx::query_as(
+                        "SELECT fingerprint, registration_ids FROM idempotency_key WHERE key_hash = ?",
+                    )
+                    .bind(&k.key_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some(found) = found {
+                        return Ok(replay(found, k));
+                    }
+                    sqlx::query("INSERT INTO idempotency_key (key_hash, fingerprint, registration_ids, expires_on) VALUES (?, ?, ?, ?)")
+                        .bind(&k.key_hash)
+                        .bind(&k.fingerprint)
+                        .bind(ids.join(";"))
+                        .bind(foljupp_core::format_date(k.expires_on()))
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 for (kind, rows) in &by_kind {
                     let def = self.forms.kind(*kind);
                     for chunk in rows.chunks(BATCH_ROWS) {
@@ -89,6 +187,33 @@ impl Store {
             }
             Pool::Postgres(p) => {
                 let mut tx = p.begin().await?;
+                if let Some(k) = key {
+                    sqlx::query("DELETE FROM idempotency_key WHERE expires_on < $1")
+                        .bind(k.today)
+                        .execute(&mut *tx)
+                        .await?;
+                    // A concurrent request with the same key waits here on
+                    // the primary key until the first commits, then finds it.
+                    let claimed = sqlx::query(
+                        "INSERT INTO idempotency_key (key_hash, fingerprint, registration_ids, expires_on) VALUES ($1, $2, $3, $4) ON CONFLICT (key_hash) DO NOTHING",
+                    )
+                    .bind(&k.key_hash)
+                    .bind(&k.fingerprint)
+                    .bind(ids.join(";"))
+                    .bind(k.expires_on())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if claimed == 0 {
+                        let found: (String, String) = sqlx::query_as(
+                            "SELECT fingerprint, registration_ids FROM idempotency_key WHERE key_hash = $1",
+                        )
+                        .bind(&k.key_hash)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        return Ok(replay(found, k));
+                    }
+                }
                 for (kind, rows) in &by_kind {
                     let def = self.forms.kind(*kind);
                     for chunk in rows.chunks(BATCH_ROWS) {
@@ -116,7 +241,7 @@ impl Store {
                 tx.commit().await?;
             }
         }
-        Ok(ids)
+        Ok(Insert::Stored(ids))
     }
 
     /// Registrations of one municipality whose day falls in `period`,

@@ -99,6 +99,7 @@ pub async fn post_registration(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
     Path(kind): Path<String>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let kind: Kind = match kind.parse() {
@@ -134,18 +135,48 @@ pub async fn post_registration(
     if let Some(msg) = crate::pages::district_violation(&p, Some(&reg.district)) {
         return Err(ApiError(AppError::Forbidden(msg)));
     }
-    let ids = state
-        .store
-        .insert_registrations(
-            &state.config.municipality,
-            std::slice::from_ref(&reg),
-            &mut |_| {},
-        )
-        .await?;
-    state
-        .metrics
-        .registrations_stored
-        .fetch_add(1, Ordering::Relaxed);
+    let key = match idempotency_key(&headers, kind, &body) {
+        Ok(k) => k,
+        Err(msg) => return Ok(bad_request(msg)),
+    };
+    let (ids, replayed) = match &key {
+        None => (
+            state
+                .store
+                .insert_registrations(
+                    &state.config.municipality,
+                    std::slice::from_ref(&reg),
+                    &mut |_| {},
+                )
+                .await?,
+            false,
+        ),
+        Some(k) => match state
+            .store
+            .insert_registrations_once(&state.config.municipality, std::slice::from_ref(&reg), k)
+            .await?
+        {
+            foljupp_store::Insert::Stored(ids) => (ids, false),
+            foljupp_store::Insert::Replay(ids) => (ids, true),
+            foljupp_store::Insert::Mismatch => {
+                return Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Json(json!({
+                        "error": "idempotency_key_reused",
+                        "message": "Idempotency-Key har redan använts för en annan registrering. Ge varje ny registrering en ny nyckel; skicka samma nyckel bara när du upprepar exakt samma begäran.",
+                        "errors": [],
+                    })),
+                )
+                    .into_response())
+            }
+        },
+    };
+    if !replayed {
+        state
+            .metrics
+            .registrations_stored
+            .fetch_add(1, Ordering::Relaxed);
+    }
     // The parent's own answer link (conversations, home visits 5–6,
     // groups), or null when a parent has nothing to answer about this one.
     // A failure here must not turn a stored registration into an error
@@ -160,7 +191,7 @@ pub async fn post_registration(
         },
         None => None,
     };
-    Ok((
+    let mut resp = (
         StatusCode::CREATED,
         Json(json!({
             "status": "created",
@@ -171,7 +202,44 @@ pub async fn post_registration(
             "parent_link": parent_link,
         })),
     )
-        .into_response())
+        .into_response();
+    if replayed {
+        // The first answer was lost on the way (that is why the client
+        // retried): the same answer again, with a fresh parent link for the
+        // same registration (a link's code is stored only as a hash).
+        resp.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(resp)
+}
+
+/// The request's `Idempotency-Key`, hashed and with a fingerprint of the
+/// request, or `None` without the header. Keys are global (not per
+/// account, so that nothing ties a registration to an account): clients
+/// should use random keys such as UUIDs.
+fn idempotency_key(
+    headers: &axum::http::HeaderMap,
+    kind: Kind,
+    body: &Json_,
+) -> Result<Option<foljupp_store::IdempotencyKey>, String> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or_default().trim();
+    if key.is_empty() || key.len() > 200 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(
+            "Idempotency-Key ska vara 1–200 synliga ASCII-tecken, till exempel ett UUID.".into(),
+        );
+    }
+    // serde_json's map is ordered by key, so this text is canonical.
+    let canonical = format!("{}:{}", kind.code(), body);
+    Ok(Some(foljupp_store::IdempotencyKey {
+        key_hash: crate::sha256_hex(&format!("api:{key}")),
+        fingerprint: crate::sha256_hex(&canonical),
+        today: time::OffsetDateTime::now_utc().date(),
+    }))
 }
 
 #[derive(Deserialize, Default)]

@@ -11,6 +11,7 @@ mod cli;
 mod common;
 mod parents;
 mod registration;
+mod reliability;
 mod report;
 mod security;
 mod sso;
