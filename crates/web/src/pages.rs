@@ -100,6 +100,7 @@ struct FormPage {
     saved: bool,
     has_errors: bool,
     csrf: String,
+    submission: String,
     /// After saving: how the parent can answer themselves, if they can.
     parent: Option<crate::parents::ParentOffer>,
 }
@@ -455,6 +456,9 @@ fn form_page(
         saved,
         has_errors: !errors.is_empty(),
         csrf: p.csrf_token().to_string(),
+        // A fresh one-time token per rendered form: a double tap or a
+        // resubmitted page stores one registration (register_submit).
+        submission: foljupp_store::random_token(),
         parent,
     })
 }
@@ -486,7 +490,12 @@ pub async fn register_submit(
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let kind = parse_kind(&kind)?;
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let submission = pairs
+        .iter()
+        .position(|(k, _)| k == "submission")
+        .map(|i| pairs.remove(i).1)
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()));
     let (input, raw, participant_error) = html::form_input(pairs);
     let today = time::OffsetDateTime::now_utc().date();
     let ctx = DecodeContext {
@@ -522,18 +531,41 @@ pub async fn register_submit(
             return Ok(resp);
         }
     };
-    let ids = state
-        .store
-        .insert_registrations(
-            &state.config.municipality,
-            std::slice::from_ref(&reg),
-            &mut |_| {},
-        )
-        .await?;
-    state
-        .metrics
-        .registrations_stored
-        .fetch_add(1, Ordering::Relaxed);
+    let regs = std::slice::from_ref(&reg);
+    let municipality = &state.config.municipality;
+    let once = match &submission {
+        Some(token) => {
+            // The fingerprint is the decoded registration: the same form
+            // sent twice is one registration; the same page edited after
+            // "back" and sent again is a new one.
+            let key = foljupp_store::IdempotencyKey {
+                key_hash: crate::sha256_hex(&format!("form:{token}")),
+                fingerprint: crate::sha256_hex(&format!("{kind}:{:?}", reg.values)),
+                today,
+            };
+            state
+                .store
+                .insert_registrations_once(municipality, regs, &key)
+                .await?
+        }
+        None => foljupp_store::Insert::Mismatch,
+    };
+    let replayed = matches!(once, foljupp_store::Insert::Replay(_));
+    let ids = match once {
+        foljupp_store::Insert::Stored(ids) | foljupp_store::Insert::Replay(ids) => ids,
+        foljupp_store::Insert::Mismatch => {
+            state
+                .store
+                .insert_registrations(municipality, regs, &mut |_| {})
+                .await?
+        }
+    };
+    if !replayed {
+        state
+            .metrics
+            .registrations_stored
+            .fetch_add(1, Ordering::Relaxed);
+    }
     // The registration is saved whatever happens to the parent's link: a
     // failure here only means the parent cannot answer through one.
     let parent = match ids.first() {

@@ -250,3 +250,41 @@ async fn a_retried_request_returns_the_first_answer_and_stores_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_double_tapped_form_stores_one_registration() {
+    for app in App::all().await {
+        let b = app.backend;
+        app.user("tapper", Role::Registrant, Some("farsta")).await;
+        let s = app.login("tapper").await;
+        let page = app
+            .http
+            .get(app.url("/registrera/collaboration"))
+            .header("cookie", &s.cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = hidden(&page, "submission");
+        let send = |date: &'static str| {
+            app.http
+                .post(app.url("/registrera/collaboration"))
+                .header("cookie", &s.cookie)
+                .form(&[
+                    ("csrf", s.csrf.as_str()),
+                    ("submission", token.as_str()),
+                    ("date", date),
+                    ("district", "farsta"),
+                ])
+                .send()
+        };
+        assert_eq!(send("2021-03-01").await.unwrap().status(), 200, "{b}");
+        assert_eq!(send("2021-03-01").await.unwrap().status(), 200, "{b}");
+        assert_eq!(app.stored().await, 1, "{b}: a resubmitted page stores once");
+        // The same page edited after "back" and sent again is a new one.
+        assert_eq!(send("2021-03-02").await.unwrap().status(), 200, "{b}");
+        assert_eq!(app.stored().await, 2, "{b}");
+    }
+}
