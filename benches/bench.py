@@ -1,0 +1,435 @@
+#!/usr/bin/env python3
+"""Helper of scripts/bench (issue 9): synthetic CSV data, the DuckDB
+reference run, and the load generator's request bodies.
+
+  bench.py gen OUTDIR N              conversations.csv, home_visits.csv,
+                                     group_meetings.csv, programme_groups.csv
+  bench.py duckdb OUTDIR YEAR RUNS   loads the CSVs, times the report's
+                                     indicators as SQL, prints JSON
+  bench.py bodies OUTDIR COUNT       valid conversation JSON bodies for the
+                                     load generator (one per line)
+
+The shares follow crates/foljupp/src/demo.rs (the seed report's shapes), so
+the benchmark data look like a real municipality at a larger scale. Only the
+standard library is used except for `duckdb`, which scripts/bench installs
+into a venv.
+"""
+
+import csv
+import datetime as dt
+import itertools
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import tomllib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+DISTRICT_WEIGHTS = [
+    ("rinkeby-kista", 16), ("spanga-tensta", 13), ("enskede-arsta-vantor", 14),
+    ("hasselby-vallingby", 12), ("skarholmen", 11), ("farsta", 10), ("skarpnack", 9),
+    ("ostermalm", 4), ("hagersten-alvsjo", 4), ("bromma", 3), ("sodermalm", 2),
+    ("kungsholmen", 1), ("norrmalm", 1),
+]
+OUTER = {"rinkeby-kista", "spanga-tensta", "enskede-arsta-vantor", "hasselby-vallingby",
+         "skarholmen", "farsta", "skarpnack"}
+SITES = {"rinkeby-kista": "rinkeby", "spanga-tensta": "spanga-tensta",
+         "enskede-arsta-vantor": "ragsved", "hasselby-vallingby": "vallingby",
+         "skarholmen": "skarholmen", "farsta": "farsta", "skarpnack": "skarpnack"}
+LANGUAGES = [("so", 24), ("ar", 30), ("ti", 14), ("fa", 8), ("prs", 6), ("am", 5), ("tr", 4),
+             ("ckb", 3), ("pl", 3), ("es", 3)]
+HOW_FOUND = [("bvc", 30), ("earlier_contact", 18), ("home_visit_programme", 14), ("bmm", 9),
+             ("reception_unit", 8), ("web", 6), ("open_preschool", 5), ("preschool", 3),
+             ("friend_relative", 3), ("brochure", 2), ("civil_society", 1), ("other", 1)]
+NEXT_STEP = [("new_conversation", 55), ("concluded", 25), ("parenting_programme", 6),
+             ("health_care", 4), ("reception_unit", 3), ("open_preschool", 3),
+             ("other_municipal", 2), ("civil_society", 1), ("home_visit_programme", 1)]
+ANSWERS = ["yes_really", "yes", "not_really", "not_at_all", "no_answer"]
+QUESTIONS = ["q_right_topics", "q_helpful", "q_recommend", "q_easy_reach"]
+
+
+class Picker:
+    """Weighted choice, drawn in blocks: random.choices per row is the
+    generator's bottleneck, a block of 4096 draws at a time is ~10× faster."""
+
+    def __init__(self, rng, weighted):
+        self.rng = rng
+        self.values = [v for v, _ in weighted]
+        self.cum = list(itertools.accumulate(w for _, w in weighted))
+        self.buf = []
+
+    def __call__(self):
+        if not self.buf:
+            self.buf = self.rng.choices(self.values, cum_weights=self.cum, k=4096)
+        return self.buf.pop()
+
+
+def answer_picker(rng, top):
+    return Picker(rng, [("yes_really", top), ("yes", 95 - top), ("not_really", 3),
+                        ("not_at_all", 1), ("no_answer", 1)])
+
+
+def period():
+    """Three whole years ending last year."""
+    last = dt.date.today().year - 1
+    start = dt.date(last - 2, 1, 1)
+    end = dt.date(last, 12, 31)
+    return start, (end - start).days
+
+
+class Days:
+    """Random days of the period, fewer in July (staff on leave), as demo.rs."""
+
+    def __init__(self, rng):
+        start, days = period()
+        self.dates = [(start + dt.timedelta(d)) for d in range(days + 1)]
+        weights = [30 if d.month == 7 else 100 for d in self.dates]
+        self.pick = Picker(rng, list(zip([d.isoformat() for d in self.dates], weights)))
+
+    def __call__(self):
+        return self.pick()
+
+
+class Progress:
+    def __init__(self, label, total):
+        self.label, self.total, self.t0, self.last = label, max(total, 1), time.time(), 0.0
+
+    def tick(self, i):
+        now = time.time()
+        if now - self.last >= 1.0 or i == self.total:
+            self.last = now
+            rate = i / max(now - self.t0, 1e-9)
+            sys.stderr.write(f"\r  {self.label}: {i:>11,} / {self.total:,} "
+                             f"({100 * i / self.total:5.1f} %, {rate:,.0f} rader/s)")
+            sys.stderr.flush()
+
+    def done(self):
+        self.tick(self.total)
+        sys.stderr.write("\n")
+
+
+def organisation():
+    with open(os.path.join(ROOT, "crates/core/defaults/stockholm.toml"), "rb") as f:
+        org = tomllib.load(f)
+    return {d["code"]: [a[0] for a in d["areas"]] for d in org["districts"]}
+
+
+def gen_conversations(rng, path, n, areas):
+    district = Picker(rng, DISTRICT_WEIGHTS)
+    day = Days(rng)
+    age = Picker(rng, [("expecting", 12), ("0-6", 45), ("7-12", 25), ("13-17", 18)])
+    shape = Picker(rng, [("both", 30), ("mother", 60), ("father", 10)])
+    other_gender = Picker(rng, [("woman", 2), ("man", 1)])
+    lang = Picker(rng, LANGUAGES)
+    conv_no = Picker(rng, [("1", 28), ("2", 22), ("3", 17), ("4", 14), ("5", 13), ("6", 6)])
+    how = Picker(rng, HOW_FOUND)
+    form = Picker(rng, [("in_person", 60), ("phone", 25), ("video", 8), ("walk", 7)])
+    nxt = Picker(rng, NEXT_STEP)
+    a_topics, a_helpful = answer_picker(rng, 62), answer_picker(rng, 70)
+    a_easy, a_recommend = answer_picker(rng, 66), answer_picker(rng, 80)
+    r = rng.random
+    progress = Progress("conversation", n)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["date", "district", "unit", "resident_area", "participants", "language",
+                    "children", "age_groups", "how_found", "conversation_no", "form",
+                    "next_step", "q_right_topics", "q_helpful", "q_recommend", "q_easy_reach"])
+        for i in range(n):
+            d = district()
+            unit = f"{d}-foraldraradgivning" if r() < 0.6 else ""
+            x = r()
+            if x < 0.05:
+                area = "outside"
+            elif x < 0.088:
+                area = "unknown"
+            else:
+                da = areas[d]
+                area = da[int(r() * len(da))]
+            a = age()
+            ages = "0-6;7-12" if a == "0-6" and r() < 0.1 else a
+            role = "expecting" if a == "expecting" else "parent"
+            s = shape()
+            parts = []
+            if s != "father":
+                parts.append(f"{role}:woman")
+            if s != "mother":
+                parts.append(f"{role}:man")
+            if r() < 0.02:
+                parts.append(f"other_adult:{other_gender()}")
+            language = lang() if r() < (0.3 if d in OUTER else 0.08) else ""
+            no = conv_no()
+            how_found = how() if no == "1" or r() < 0.3 else ""
+            q = ["", "", "", ""]
+            if r() < 0.6:
+                q[0], q[1] = a_topics(), a_helpful()
+                if no == "1":
+                    q[3] = a_easy()
+                else:
+                    q[2] = a_recommend()
+            w.writerow([day(), d, unit, area, ";".join(parts), language, 1 + int(r() * 4),
+                        ages, how_found, no, form(), nxt(), *q])
+            if i % 8192 == 0:
+                progress.tick(i)
+    progress.done()
+
+
+def gen_home_visits(rng, path, n):
+    outer = [(d, w) for d, w in DISTRICT_WEIGHTS if d in OUTER]
+    district = Picker(rng, outer)
+    day = Days(rng)
+    visit = Picker(rng, [("1", 22), ("2", 19), ("3", 17), ("4", 16), ("5", 14), ("6", 12)])
+    lang = Picker(rng, LANGUAGES)
+    form = Picker(rng, [("home", 80), ("bvc", 12), ("video", 5), ("paused", 3)])
+    further = Picker(rng, [("open_preschool", 4), ("advice_conversation", 3),
+                           ("parenting_programme", 2), ("reception_unit", 1)])
+    helpful = answer_picker(rng, 78)
+    r, ri = rng.random, rng.randint
+    present_p = [("mother", 0.97), ("father", 0.55), ("other_adult", 0.08),
+                 ("siblings", 0.2), ("interpreter", 0.15)]
+    progress = Progress("home_visit", n)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["date", "district", "programme_site", "visit_no", "present", "language",
+                    "form", "further_contacts", "further_contacts_to", "nc_health",
+                    "nc_nutrition", "nc_responsive_care", "nc_early_learning", "nc_safety",
+                    "programme_helpful"])
+        for i in range(n):
+            d = district()
+            v = visit()
+            present = ";".join(who for who, p in present_p if r() < p)
+            language = lang() if r() < 0.4 else ""
+            if r() < 0.15:
+                fc, fct = "yes", further()
+            else:
+                fc, fct = "no", ""
+            nc = [1 + int(r() * 3) for _ in range(5)]
+            ph = helpful() if v in ("5", "6") and r() < 0.7 else ""
+            w.writerow([day(), d, SITES[d], v, present, language, form(), fc, fct, *nc, ph])
+            if i % 8192 == 0:
+                progress.tick(i)
+    progress.done()
+
+
+def gen_group_meetings(rng, path, n):
+    district = Picker(rng, DISTRICT_WEIGHTS)
+    day = Days(rng)
+    kind = Picker(rng, [("theme_meeting", 6), ("dialogue_cafe", 3), ("open_lecture", 1)])
+    theme = Picker(rng, [("sleep", 3), ("food", 2), ("language_development", 3), ("limits", 2),
+                         ("screens", 2), ("preschool_start", 2), ("society_information", 1)])
+    partner = Picker(rng, [("bvc", 4), ("open_preschool", 4), ("library", 2), ("sfi", 2),
+                           ("civil_society", 1)])
+    target = Picker(rng, [("0-6", 6), ("expecting", 2), ("7-12", 1)])
+    r, ri = rng.random, rng.randint
+    progress = Progress("group_meeting", n)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["date", "district", "unit", "meeting_kind", "theme", "partners",
+                    "target_group", "women", "men", "other_gender", "q_helpful_yes_really",
+                    "q_helpful_yes"])
+        for i in range(n):
+            d = district()
+            women, men = ri(3, 18), ri(0, 6)
+            answered = (women + men) * 2 // 3
+            top = answered * 2 // 3
+            w.writerow([day(), d, f"{d}-familjecentral", kind(), theme(), partner(), target(),
+                        women, men, 1 if r() < 0.1 else 0, top, answered - top])
+            if i % 8192 == 0:
+                progress.tick(i)
+    progress.done()
+
+
+def gen_programme_groups(rng, path, n):
+    district = Picker(rng, DISTRICT_WEIGHTS)
+    day = Days(rng)
+    programme = Picker(rng, [("cos_p", 6), ("ikomet", 3), ("komet", 3), ("icdp", 4),
+                             ("active_parenting", 2), ("connect", 2), ("abc", 4), ("fos", 3)])
+    form = Picker(rng, [("in_person", 8), ("video", 1), ("mixed", 1)])
+    ri = rng.randint
+    today = dt.date.today()
+    progress = Progress("programme_group", n)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["date", "end_date", "district", "programme", "form", "sessions_planned",
+                    "sessions_held", "started_women", "started_men", "completed_women",
+                    "completed_men", "q_helpful_yes_really", "q_helpful_yes"])
+        for i in range(n):
+            start = day()
+            end = dt.date.fromisoformat(start) + dt.timedelta(weeks=ri(6, 12))
+            end = min(end, today)
+            planned = ri(6, 10)
+            sw, sm = ri(4, 10), ri(0, 5)
+            w.writerow([start, end.isoformat(), district(), programme(), form(), planned,
+                        planned - ri(0, 1), sw, sm, sw * ri(70, 95) // 100,
+                        sm * ri(60, 90) // 100, sw // 2, sw // 3])
+            if i % 8192 == 0:
+                progress.tick(i)
+    progress.done()
+
+
+def gen(outdir, n):
+    rng = random.Random(2019)
+    os.makedirs(outdir, exist_ok=True)
+    areas = organisation()
+    gen_conversations(rng, os.path.join(outdir, "conversations.csv"), n, areas)
+    gen_home_visits(rng, os.path.join(outdir, "home_visits.csv"), int(n * 0.7))
+    gen_group_meetings(rng, os.path.join(outdir, "group_meetings.csv"), max(n // 12, 1))
+    gen_programme_groups(rng, os.path.join(outdir, "programme_groups.csv"), max(n // 80, 1))
+
+
+# ---------------------------------------------------------------- DuckDB --
+
+LOAD = """
+CREATE TABLE conversation AS
+SELECT CAST(date AS DATE) AS date, district, unit, resident_area,
+       CASE WHEN participants IS NULL THEN []::VARCHAR[] ELSE string_split(participants, ';') END
+         AS participants,
+       language, CAST(children AS INTEGER) AS children,
+       CASE WHEN age_groups IS NULL THEN []::VARCHAR[] ELSE string_split(age_groups, ';') END
+         AS age_groups,
+       how_found, CAST(conversation_no AS INTEGER) AS conversation_no, form, next_step,
+       q_right_topics, q_helpful, q_recommend, q_easy_reach
+FROM read_csv('{dir}/conversations.csv', header = true, all_varchar = true);
+CREATE TABLE home_visit AS
+SELECT CAST(date AS DATE) AS date, district, CAST(visit_no AS INTEGER) AS visit_no,
+       CASE WHEN present IS NULL THEN []::VARCHAR[] ELSE string_split(present, ';') END
+         AS present,
+       programme_helpful
+FROM read_csv('{dir}/home_visits.csv', header = true, all_varchar = true);
+CREATE TABLE group_meeting AS
+SELECT CAST(date AS DATE) AS date, district, CAST(women AS INTEGER) AS women,
+       CAST(men AS INTEGER) AS men, CAST(other_gender AS INTEGER) AS other_gender
+FROM read_csv('{dir}/group_meetings.csv', header = true, all_varchar = true);
+CREATE TABLE programme_group AS
+SELECT CAST(date AS DATE) AS date, district,
+       CAST(started_women AS INTEGER) + CAST(started_men AS INTEGER) AS started,
+       CAST(completed_women AS INTEGER) + CAST(completed_men AS INTEGER) AS completed
+FROM read_csv('{dir}/programme_groups.csv', header = true, all_varchar = true);
+"""
+
+# The report's indicators (shared/REPORT.md) for one year, per district and
+# for the whole municipality (GROUPING SETS), as foljupp's report gives them.
+Y = "date >= DATE '{y}-01-01' AND date < DATE '{y1}-01-01'"
+QUERIES = {
+    "conversation_indicators": f"""
+SELECT district, count(*) AS conversations,
+  count(*) FILTER (list_has_any(age_groups, ['expecting', '0-6'])) AS target_group,
+  count(*) FILTER (conversation_no = 1) AS new_contacts,
+  (count(*) FILTER (conversation_no <= 5))::DOUBLE / count(*) AS share_series_le5,
+  (count(*) FILTER (list_has_any(participants, ['parent:woman', 'expecting:woman'])))::DOUBLE
+    / nullif(count(*) FILTER (len(participants) > 0), 0) AS share_mother,
+  (count(*) FILTER (list_has_any(participants, ['parent:man', 'expecting:man'])))::DOUBLE
+    / nullif(count(*) FILTER (len(participants) > 0), 0) AS share_father,
+  (count(*) FILTER (len(participants) = 1
+     AND list_has_any(participants, ['parent:woman', 'expecting:woman'])))::DOUBLE
+    / nullif(count(*) FILTER (len(participants) = 1), 0) AS single_share_mother,
+  (count(*) FILTER (len(participants) = 1
+     AND list_has_any(participants, ['parent:man', 'expecting:man'])))::DOUBLE
+    / nullif(count(*) FILTER (len(participants) = 1), 0) AS single_share_father,
+  count(*) FILTER (len(list_filter(participants, lambda p: starts_with(p, 'other_adult:'))) > 0)
+    AS other_adult,
+  count(*) FILTER (language IS NOT NULL) AS other_language
+FROM conversation WHERE {Y} GROUP BY GROUPING SETS ((district), ())""",
+    **{
+        f"breakdown_{col}": f"""
+SELECT district, {col}, count(*) FROM conversation
+WHERE {Y} AND {col} IS NOT NULL GROUP BY GROUPING SETS ((district, {col}), ({col}))"""
+        for col in ["how_found", "language", "resident_area", "next_step", "form"]
+    },
+    "answers": f"""
+SELECT district, question, answer, count(*) FROM (
+  UNPIVOT (SELECT district, q_right_topics, q_helpful, q_recommend, q_easy_reach
+           FROM conversation WHERE {Y})
+  ON q_right_topics, q_helpful, q_recommend, q_easy_reach INTO NAME question VALUE answer)
+GROUP BY GROUPING SETS ((district, question, answer), (question, answer))""",
+    "home_visits": f"""
+SELECT district, count(*) AS home_visits,
+  count(*) FILTER (visit_no = 1) AS families_started,
+  count(*) FILTER (visit_no = 6) AS families_completed,
+  (count(*) FILTER (list_contains(present, 'mother')))::DOUBLE / count(*) AS share_mother_present,
+  (count(*) FILTER (list_contains(present, 'father')))::DOUBLE / count(*) AS share_father_present,
+  count(*) FILTER (programme_helpful IS NOT NULL AND programme_helpful <> 'no_answer')
+    AS programme_helpful_answered
+FROM home_visit WHERE {Y} GROUP BY GROUPING SETS ((district), ())""",
+    "group_meetings": f"""
+SELECT district, count(*) AS group_meetings,
+  sum(women + men + other_gender) AS participants,
+  sum(women)::DOUBLE / nullif(sum(women + men), 0) AS share_women
+FROM group_meeting WHERE {Y} GROUP BY GROUPING SETS ((district), ())""",
+    "programme_groups": f"""
+SELECT district, count(*) AS programme_groups, sum(started) AS started,
+  sum(completed) AS completed, sum(completed)::DOUBLE / nullif(sum(started), 0) AS completion
+FROM programme_group WHERE {Y} GROUP BY GROUPING SETS ((district), ())""",
+}
+
+
+def run_duckdb(outdir, year, runs):
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    t0 = time.perf_counter()
+    con.execute(LOAD.format(dir=outdir))
+    load_s = time.perf_counter() - t0
+    rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+               for t in ["conversation", "home_visit", "group_meeting", "programme_group"])
+    queries = [q.replace("{y}", str(year)).replace("{y1}", str(year + 1))
+               for q in QUERIES.values()]
+
+    def once():
+        t = time.perf_counter()
+        cells = 0
+        for q in queries:
+            cells += len(con.execute(q).fetchall())
+        return time.perf_counter() - t, cells
+
+    cold, cells = once()
+    warm = [once()[0] for _ in range(runs)]
+    print(json.dumps({
+        "duckdb_version": duckdb.__version__,
+        "threads": con.execute("SELECT current_setting('threads')").fetchone()[0],
+        "rows": rows, "load_s": load_s, "queries": len(queries), "result_rows": cells,
+        "first_s": cold, "warm_median_s": statistics.median(warm), "warm_s": warm,
+    }))
+
+
+def bodies(outdir, count):
+    """Valid conversation registrations for POST /api/v1/registrations/conversation."""
+    rng = random.Random(7)
+    areas = organisation()
+    district = Picker(rng, DISTRICT_WEIGHTS)
+    today = dt.date.today()
+    with open(os.path.join(outdir, "bodies.jsonl"), "w", encoding="utf-8") as f:
+        for _ in range(count):
+            d = district()
+            no = rng.randint(1, 6)
+            body = {
+                "date": (today - dt.timedelta(days=rng.randint(0, 60))).isoformat(),
+                "district": d,
+                "resident_area": rng.choice(areas[d]),
+                "participants": [{"role": "parent", "gender": "woman"}]
+                + ([{"role": "parent", "gender": "man"}] if rng.random() < 0.4 else []),
+                "children": rng.randint(1, 4),
+                "age_groups": ["0-6"],
+                "conversation_no": no,
+                "form": "in_person",
+                "next_step": "new_conversation",
+                "q_helpful": "yes_really",
+            }
+            f.write(json.dumps(body, separators=(",", ":")) + "\n")
+
+
+def main(argv):
+    if len(argv) >= 3 and argv[0] == "gen":
+        gen(argv[1], int(argv[2]))
+    elif len(argv) >= 4 and argv[0] == "duckdb":
+        run_duckdb(argv[1], int(argv[2]), int(argv[3]))
+    elif len(argv) >= 3 and argv[0] == "bodies":
+        bodies(argv[1], int(argv[2]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
