@@ -478,7 +478,7 @@ def write(results_path, out_path):
     L.append(f"Command: `{m['command']}` — report year {m['year']}, foljupp commit "
              f"`{m['commit']}`{' (with uncommitted changes)' if m['dirty'] else ''}.\n")
     L.append("Data: N conversations, 0.7 N home visits, N/12 group meetings and N/80 programme "
-             "groups over three years ending last year, at the shares of the demo data "
+             "groups spread over three years ending last year (so about a third of them fall in the report's year), at the shares of the demo data "
              "(`benches/bench.py gen`), imported as CSV through `foljupp import`. The report is "
              "`GET /api/v1/report?year=Y` with an analyst token (whole municipality, every "
              "district, disclosure control), served by `foljupp serve` (release build). DuckDB "
@@ -559,7 +559,7 @@ def write(results_path, out_path):
     L.append("## How to run\n")
     L.append("```\nscripts/bench              # N = 1 000 000\nscripts/bench --big        "
              "# N = 10 000 000\nscripts/bench --n 20000    # a quick check of the harness\n```\n")
-    L.append("It needs cargo, python3 (3.11+), curl, bc and psql; it installs DuckDB into "
+    L.append("It needs cargo, python3 (3.11+), curl and psql; it installs DuckDB into "
              "`$CARGO_TARGET_DIR/bench-venv` and oha into `$CARGO_TARGET_DIR/bench-tools` "
              "(falling back to Debian's `wrk` with benches/post.lua when oha does not build "
              "within `BENCH_OHA_TIMEOUT` seconds, or with `--no-oha`). PostgreSQL: a database "
