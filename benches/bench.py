@@ -303,12 +303,17 @@ SELECT CAST(date AS DATE) AS date, district, CAST(visit_no AS INTEGER) AS visit_
 FROM read_csv('{dir}/home_visits.csv', header = true, all_varchar = true);
 CREATE TABLE group_meeting AS
 SELECT CAST(date AS DATE) AS date, district, CAST(women AS INTEGER) AS women,
-       CAST(men AS INTEGER) AS men, CAST(other_gender AS INTEGER) AS other_gender
+       CAST(men AS INTEGER) AS men, CAST(other_gender AS INTEGER) AS other_gender,
+       CAST(q_helpful_yes_really AS INTEGER) AS q_helpful_yes_really,
+       CAST(q_helpful_yes AS INTEGER) AS q_helpful_yes
 FROM read_csv('{dir}/group_meetings.csv', header = true, all_varchar = true);
 CREATE TABLE programme_group AS
 SELECT CAST(date AS DATE) AS date, district,
-       CAST(started_women AS INTEGER) + CAST(started_men AS INTEGER) AS started,
-       CAST(completed_women AS INTEGER) + CAST(completed_men AS INTEGER) AS completed
+       CAST(started_women AS INTEGER) AS started_women, CAST(started_men AS INTEGER) AS started_men,
+       CAST(completed_women AS INTEGER) AS completed_women,
+       CAST(completed_men AS INTEGER) AS completed_men,
+       CAST(q_helpful_yes_really AS INTEGER) AS q_helpful_yes_really,
+       CAST(q_helpful_yes AS INTEGER) AS q_helpful_yes
 FROM read_csv('{dir}/programme_groups.csv', header = true, all_varchar = true);
 """
 
@@ -341,12 +346,39 @@ SELECT district, {col}, count(*) FROM conversation
 WHERE {Y} AND {col} IS NOT NULL GROUP BY GROUPING SETS ((district, {col}), ({col}))"""
         for col in ["how_found", "language", "resident_area", "next_step", "form"]
     },
+    "breakdown_age_groups": f"""
+SELECT district, g, count(*) FROM (SELECT district, unnest(age_groups) AS g FROM conversation
+WHERE {Y}) GROUP BY GROUPING SETS ((district, g), (g))""",
+    "breakdown_participants": f"""
+SELECT district, p, count(*) FROM (SELECT district, unnest(participants) AS p FROM conversation
+WHERE {Y}) GROUP BY GROUPING SETS ((district, p), (p))""",
+    # Answer counts per question, also for conversations with one parent
+    # (single mother / single father), as the report's *_single_* figures.
     "answers": f"""
-SELECT district, question, answer, count(*) FROM (
-  UNPIVOT (SELECT district, q_right_topics, q_helpful, q_recommend, q_easy_reach
+SELECT district, single, question, answer, count(*) FROM (
+  UNPIVOT (SELECT district, CASE WHEN len(participants) = 1 THEN participants[1] END AS single,
+                  q_right_topics, q_helpful, q_recommend, q_easy_reach
            FROM conversation WHERE {Y})
   ON q_right_topics, q_helpful, q_recommend, q_easy_reach INTO NAME question VALUE answer)
-GROUP BY GROUPING SETS ((district, question, answer), (question, answer))""",
+GROUP BY GROUPING SETS ((district, question, answer), (question, answer),
+                        (district, single, question, answer), (single, question, answer))""",
+    "answers_programme_helpful": f"""
+SELECT district, programme_helpful, count(*) FROM home_visit
+WHERE {Y} AND programme_helpful IS NOT NULL
+GROUP BY GROUPING SETS ((district, programme_helpful), (programme_helpful))""",
+    "answers_groups": f"""
+SELECT district, sum(q_helpful_yes_really), sum(q_helpful_yes) FROM (
+  SELECT district, q_helpful_yes_really, q_helpful_yes FROM group_meeting WHERE {Y}
+  UNION ALL
+  SELECT district, q_helpful_yes_really, q_helpful_yes FROM programme_group WHERE {Y})
+GROUP BY GROUPING SETS ((district), ())""",
+    "parents_reached": f"""
+SELECT district, sum(n) FROM (
+  SELECT district, len(participants) AS n FROM conversation WHERE {Y} AND conversation_no = 1
+  UNION ALL
+  SELECT district, len(list_filter(present, lambda p: p IN ('mother', 'father', 'other_adult')))
+  FROM home_visit WHERE {Y} AND visit_no = 1)
+GROUP BY GROUPING SETS ((district), ())""",
     "home_visits": f"""
 SELECT district, count(*) AS home_visits,
   count(*) FILTER (visit_no = 1) AS families_started,
@@ -358,12 +390,17 @@ SELECT district, count(*) AS home_visits,
 FROM home_visit WHERE {Y} GROUP BY GROUPING SETS ((district), ())""",
     "group_meetings": f"""
 SELECT district, count(*) AS group_meetings,
-  sum(women + men + other_gender) AS participants,
+  sum(women + men + other_gender) AS participants, sum(women), sum(men),
   sum(women)::DOUBLE / nullif(sum(women + men), 0) AS share_women
 FROM group_meeting WHERE {Y} GROUP BY GROUPING SETS ((district), ())""",
     "programme_groups": f"""
-SELECT district, count(*) AS programme_groups, sum(started) AS started,
-  sum(completed) AS completed, sum(completed)::DOUBLE / nullif(sum(started), 0) AS completion
+SELECT district, count(*) AS programme_groups,
+  sum(started_women + started_men) AS started, sum(completed_women + completed_men) AS completed,
+  sum(completed_women + completed_men)::DOUBLE / nullif(sum(started_women + started_men), 0)
+    AS completion,
+  sum(started_women), sum(started_men),
+  sum(completed_women)::DOUBLE / nullif(sum(started_women), 0) AS completion_women,
+  sum(completed_men)::DOUBLE / nullif(sum(started_men), 0) AS completion_men
 FROM programme_group WHERE {Y} GROUP BY GROUPING SETS ((district), ())""",
 }
 
