@@ -4,8 +4,10 @@ reference run, and the load generator's request bodies.
 
   bench.py gen OUTDIR N              conversations.csv, home_visits.csv,
                                      group_meetings.csv, programme_groups.csv
-  bench.py duckdb OUTDIR YEAR RUNS   loads the CSVs, times the report's
-                                     indicators as SQL, prints JSON
+  bench.py duckdb OUTDIR YEAR RUNS [REPORT.json]
+                                     loads the CSVs, times the report's
+                                     indicators as SQL, prints JSON (and
+                                     compares its totals with foljupp's)
   bench.py bodies OUTDIR COUNT DISTRICT
                                      valid conversation JSON bodies for the
                                      load generator (one per line)
@@ -405,7 +407,53 @@ FROM programme_group WHERE {Y} GROUP BY GROUPING SETS ((district), ())""",
 }
 
 
-def run_duckdb(outdir, year, runs):
+# Whole-municipality figures of the DuckDB queries, by the report's KPI codes:
+# (query, column index in its total row, code).
+CHECKS = [
+    ("conversation_indicators", 1, "conversations"),
+    ("conversation_indicators", 2, "conversations_target_group"),
+    ("conversation_indicators", 3, "new_contacts"),
+    ("conversation_indicators", 4, "share_series_le5"),
+    ("conversation_indicators", 5, "share_mother"),
+    ("conversation_indicators", 6, "share_father"),
+    ("conversation_indicators", 7, "single_share_mother"),
+    ("conversation_indicators", 8, "single_share_father"),
+    ("conversation_indicators", 9, "conversations_other_adult"),
+    ("conversation_indicators", 10, "conversations_other_language"),
+    ("home_visits", 1, "home_visits"),
+    ("home_visits", 2, "families_started"),
+    ("home_visits", 3, "families_completed"),
+    ("home_visits", 4, "share_mother_present"),
+    ("home_visits", 5, "share_father_present"),
+    ("group_meetings", 1, "group_meetings"),
+    ("group_meetings", 2, "group_meeting_participants"),
+    ("programme_groups", 1, "programme_groups"),
+    ("programme_groups", 2, "programme_started"),
+    ("programme_groups", 3, "programme_completed"),
+    ("parents_reached", 1, "parents_reached"),
+]
+
+
+def cross_check(con, queries, report_path):
+    """Compares DuckDB's totals with foljupp's report (JSON of the same data),
+    so that the two engines are known to compute the same figures."""
+    if not report_path or not os.path.exists(report_path):
+        return None
+    kpis = json.load(open(report_path, encoding="utf-8"))["kpis"]
+    names = list(QUERIES)
+    totals = {}
+    for name in {c[0] for c in CHECKS}:
+        rows = con.execute(queries[names.index(name)]).fetchall()
+        totals[name] = next(r for r in rows if r[0] is None)
+    mismatches = []
+    for name, col, code in CHECKS:
+        mine, theirs = totals[name][col], kpis.get(code)
+        if theirs is None or abs(float(mine) - float(theirs)) > 1e-9 * max(1.0, abs(float(mine))):
+            mismatches.append({"code": code, "duckdb": mine, "foljupp": theirs})
+    return {"compared": len(CHECKS), "mismatches": mismatches}
+
+
+def run_duckdb(outdir, year, runs, report_path=None):
     import duckdb
 
     con = duckdb.connect(":memory:")
@@ -426,11 +474,13 @@ def run_duckdb(outdir, year, runs):
 
     cold, cells = once()
     warm = [once()[0] for _ in range(runs)]
+    check = cross_check(con, queries, report_path)
     print(json.dumps({
         "duckdb_version": duckdb.__version__,
         "threads": con.execute("SELECT current_setting('threads')").fetchone()[0],
         "rows": rows, "load_s": load_s, "queries": len(queries), "result_rows": cells,
         "first_s": cold, "warm_median_s": statistics.median(warm), "warm_s": warm,
+        "cross_check": check,
     }))
 
 
@@ -558,6 +608,17 @@ def write(results_path, out_path):
         lambda r: f"{r['load']['p50'] * 1000:.1f} / {r['load']['p99'] * 1000:.1f} ms")
     row("registrations: requests / errors",
         lambda r: f"{r['load']['requests']:,} / {r['load']['errors']:,}")
+    cc = duck.get("cross_check")
+    if cc is None:
+        L.append("\nDuckDB's figures were not compared with foljupp's in this run.")
+    elif not cc["mismatches"]:
+        L.append(f"\nDuckDB's whole-municipality figures equal foljupp's report (SQLite) for all "
+                 f"{cc['compared']} KPIs compared (benches/bench.py `CHECKS`): both engines "
+                 f"compute the same thing.")
+    else:
+        L.append(f"\n**DuckDB and foljupp disagree** on {len(cc['mismatches'])} of "
+                 f"{cc['compared']} KPIs: " + ", ".join(
+                     f"`{x['code']}` {x['duckdb']} vs {x['foljupp']}" for x in cc["mismatches"]))
     L.append(f"\nDuckDB: {duck['rows']:,} rows loaded from CSV in {duck['load_s']:.1f} s (not "
              f"timed against foljupp's import: no validation); first run "
              f"{_fmt_s(duck['first_s'])}.\n")
@@ -609,7 +670,7 @@ def main(argv):
     if len(argv) >= 3 and argv[0] == "gen":
         gen(argv[1], int(argv[2]))
     elif len(argv) >= 4 and argv[0] == "duckdb":
-        run_duckdb(argv[1], int(argv[2]), int(argv[3]))
+        run_duckdb(argv[1], int(argv[2]), int(argv[3]), argv[4] if len(argv) > 4 else None)
     elif len(argv) >= 4 and argv[0] == "bodies":
         bodies(argv[1], int(argv[2]), argv[3])
     elif len(argv) >= 3 and argv[0] == "write":
