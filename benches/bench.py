@@ -654,6 +654,20 @@ def write(results_path, out_path):
         True, f"{r['rss']['after_report_kb'] * 1024 / r['rows']:.0f} bytes/registration",
         10_000_000).replace("PASS", "figure only"))
     L.append("")
+    L.append("## How to read it\n")
+    L.append("- *First request* is the first report a freshly started server answers after the "
+             "import; the operating system's page cache is warm (the import just wrote the "
+             "files), so it measures the process's own cold path, not a cold disk.")
+    L.append("- Warm figures are medians of consecutive requests from one client (curl's "
+             "`time_total`, HTTP on loopback included); DuckDB's are medians of the same number "
+             "of in-process runs of all its queries.")
+    L.append("- The load generator keeps 100 connections busy (closed loop): wrk does not correct "
+             "for coordinated omission, so its p99 is if anything optimistic. Registrations are "
+             "posted by a registrant token for one district, each a valid conversation.")
+    L.append("- Import rows/s is the wall time of the `foljupp import` processes, so at small N "
+             "process start and migrations weigh in; the import prints its own rate too.")
+    L.append("- The load average above shows how busy the machine was; on a shared machine the "
+             "figures are slower than on an idle one, for foljupp and DuckDB alike.\n")
     L.append("## How to run\n")
     L.append("```\nscripts/bench              # N = 1 000 000\nscripts/bench --big        "
              "# N = 10 000 000\nscripts/bench --n 20000    # a quick check of the harness\n```\n")
