@@ -187,6 +187,26 @@ impl Store {
     }
 }
 
+/// Sets the installation's data version to a new random token: every write
+/// to registrations does this in its own transaction.
+pub(crate) const BUMP_DATA_VERSION: &str =
+    "INSERT INTO data_version (scope, token) VALUES ('registrations', ?) \
+     ON CONFLICT (scope) DO UPDATE SET token = excluded.token";
+
+impl Store {
+    /// The installation's data version: changes with every write to
+    /// registrations, by any process. `None` before the first write.
+    pub async fn data_version(&self) -> Result<Option<String>> {
+        use sqlx::Row;
+        Ok(fetch_optional!(
+            self,
+            "SELECT token FROM data_version WHERE scope = 'registrations'",
+            [],
+            |r| r.try_get::<String, _>(0)?
+        ))
+    }
+}
+
 /// Unix seconds now.
 pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()

@@ -205,6 +205,10 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                sqlx::query(&$ph(crate::BUMP_DATA_VERSION))
+                    .bind(crate::random_token())
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(AnswerOutcome::Recorded)
             }};

@@ -183,6 +183,10 @@ impl Store {
                         progress(written);
                     }
                 }
+                sqlx::query(crate::BUMP_DATA_VERSION)
+                    .bind(crate::random_token())
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
             }
             Pool::Postgres(p) => {
@@ -238,6 +242,10 @@ impl Store {
                         progress(written);
                     }
                 }
+                sqlx::query(&crate::pg_placeholders(crate::BUMP_DATA_VERSION))
+                    .bind(crate::random_token())
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
             }
         }

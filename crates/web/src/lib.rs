@@ -110,6 +110,8 @@ pub struct AppState {
     pub sso: Option<oidc::Sso>,
     /// Unknown parent-link codes per client address (guessing brake).
     pub parent_guesses: parents::GuessLimiter,
+    /// The registrations' counts by district and day, for fast reports.
+    pub report_cache: report::ReportCache,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -127,6 +129,7 @@ impl AppState {
             throttle: throttle::LoginThrottle::default(),
             sso,
             parent_guesses: parents::GuessLimiter::default(),
+            report_cache: report::ReportCache::default(),
         })
     }
 }

@@ -288,3 +288,50 @@ async fn a_double_tapped_form_stores_one_registration() {
         assert_eq!(app.stored().await, 2, "{b}");
     }
 }
+
+#[tokio::test]
+async fn the_report_sees_writes_from_another_process_at_once() {
+    for app in App::all().await {
+        let b = app.backend;
+        let token = app.token("reader", Role::Analyst, None).await;
+        assert_eq!(app.conversations(&token, 2020).await, 0, "{b}");
+        // Another process imports while the server keeps its counts.
+        let dir = std::env::temp_dir().join(format!(
+            "foljupp-foreign-{}",
+            &foljupp_store::random_token()[..8]
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.csv");
+        std::fs::write(
+            &file,
+            "date,district\n2020-03-04,farsta\n2020-05-04,bromma\n",
+        )
+        .unwrap();
+        let out = crate::cli::foljupp(
+            &app.store_url(),
+            &["import", "--kind", "conversation", file.to_str().unwrap()],
+            None,
+        );
+        assert!(
+            out.status.success(),
+            "{b}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(app.conversations(&token, 2020).await, 2, "{b}");
+        // And the server's own writes.
+        let writer = app.token("writer2", Role::Admin, None).await;
+        let mut c = example_conversation();
+        c["date"] = json!("2020-06-01");
+        let r = app
+            .http
+            .post(app.url("/api/v1/registrations/conversation"))
+            .bearer_auth(&writer)
+            .json(&c)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        assert_eq!(app.conversations(&token, 2020).await, 3, "{b}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

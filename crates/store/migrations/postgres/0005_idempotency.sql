@@ -11,3 +11,11 @@ CREATE TABLE idempotency_key (
     expires_on DATE NOT NULL
 );
 CREATE INDEX idempotency_key_expiry ON idempotency_key (expires_on);
+
+-- A token that changes with every write to registrations (new rows, parents'
+-- answers), so that a server's in-memory report rollup knows when it is out
+-- of date, whichever process wrote. One row for the installation.
+CREATE TABLE data_version (
+    scope TEXT PRIMARY KEY,
+    token TEXT NOT NULL
+);

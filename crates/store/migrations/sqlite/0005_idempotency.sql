@@ -11,3 +11,20 @@ CREATE TABLE idempotency_key (
     expires_on TEXT NOT NULL
 );
 CREATE INDEX idempotency_key_expiry ON idempotency_key (expires_on);
+
+-- A token that changes with every write to registrations (new rows, parents'
+-- answers), so that a server's in-memory report rollup knows when it is out
+-- of date, whichever process wrote. One row for the installation.
+CREATE TABLE data_version (
+    scope TEXT PRIMARY KEY,
+    token TEXT NOT NULL
+);
+
+-- Registrations are clustered by (municipality, date, id); parents' answers
+-- find theirs by id.
+CREATE UNIQUE INDEX reg_conversation_id ON reg_conversation (id);
+CREATE UNIQUE INDEX reg_home_visit_id ON reg_home_visit (id);
+CREATE UNIQUE INDEX reg_group_meeting_id ON reg_group_meeting (id);
+CREATE UNIQUE INDEX reg_programme_group_id ON reg_programme_group (id);
+CREATE UNIQUE INDEX reg_collaboration_id ON reg_collaboration (id);
+CREATE UNIQUE INDEX reg_open_preschool_report_id ON reg_open_preschool_report (id);
