@@ -281,6 +281,20 @@ async fn pages_and_exports_show_the_same_suppressed_figures() {
         assert_eq!(s, StatusCode::OK);
         let (s, _, _) = page(&app, &ana, "/export/oversikt-nosuch.csv?year=2020").await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+        // Every export is in the audit log (three so far), with what left.
+        let exports = app
+            .store
+            .audit_events(&foljupp_store::AuditFilter {
+                action: Some("export".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(exports.len(), 3, "{b}");
+        assert!(
+            exports.iter().any(|e| e.detail.contains("how_found")),
+            "{b}"
+        );
 
         // A range has no breakdowns on screen, so none to export.
         let (_, html, _) = page(&app, &ana, "/oversikt?from=2020-02-01&to=2020-06-30").await;

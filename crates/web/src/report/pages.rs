@@ -343,6 +343,13 @@ pub async fn committee_pdf(
     let bytes = report
         .to_pdf(&pdf_footer())
         .map_err(|e| AppError::Internal(format!("pdf: {e}")))?;
+    crate::audit::audit(
+        &state,
+        Some(&p),
+        crate::audit::action::REPORT_DOWNLOAD,
+        &format!("nämndrapport (PDF) {}", sel.slug()),
+    )
+    .await?;
     Ok(attachment(
         bytes,
         "application/pdf",
@@ -446,6 +453,9 @@ pub async fn export(
         .find(|t| t.id == id)
         .ok_or(AppError::NotFound)?;
     let filename = format!("foljupp-{page}-{id}-{}.{ext}", sel.slug());
+    // Exports leave the system: audited with what was exported (aggregates
+    // only; nothing about a registration).
+    crate::audit::audit(&state, Some(&p), crate::audit::action::EXPORT, &filename).await?;
     if ext == "csv" {
         Ok(attachment(
             table.to_csv(),
