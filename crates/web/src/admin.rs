@@ -823,11 +823,7 @@ pub async fn audit_log(
 /// A CSV cell that a spreadsheet will not run as a formula (a failed
 /// login's name is whatever the client typed).
 fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
+    let s = crate::report::table::formula_safe(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

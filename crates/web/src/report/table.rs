@@ -201,10 +201,16 @@ fn sheet_name(id: &str) -> String {
 /// tab or carriage return would start a formula, so it gets a `'`. Soft
 /// hyphens (for line breaks on screen) are dropped.
 pub fn defuse(s: &str) -> String {
-    let s = plain(s);
+    formula_safe(&plain(s))
+}
+
+/// `s`, with a `'` in front when a spreadsheet would take it for a formula
+/// (a leading `=`, `+`, `-`, `@`, tab or carriage return). Every CSV export
+/// writes its text cells through this.
+pub fn formula_safe(s: &str) -> String {
     match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s,
+        _ => s.to_string(),
     }
 }
 

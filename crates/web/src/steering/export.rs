@@ -51,10 +51,7 @@ pub struct Sheet {
 
 /// Neutralises a CSV cell that a spreadsheet would take for a formula.
 pub fn csv_text(s: &str) -> String {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s.to_string(),
-    }
+    crate::report::table::formula_safe(s)
 }
 
 /// Numbers keep full precision with a decimal point: CSV is for machines
