@@ -27,7 +27,7 @@ pub enum FieldType {
     Participants,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldDef {
     pub name: String,
     #[serde(rename = "type")]
@@ -42,6 +42,18 @@ pub struct FieldDef {
     pub label_en: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help_sv: Option<String>,
+    /// A retired question is no longer asked or accepted; registrations
+    /// that answered it keep their answers.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub retired: bool,
+    /// Generated from the kind's `answer_counts` (not written back to a
+    /// configuration file).
+    #[serde(skip)]
+    pub generated: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl FieldDef {
@@ -55,7 +67,7 @@ impl FieldDef {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValueOption {
     pub code: String,
     pub label_sv: String,
@@ -66,7 +78,7 @@ pub struct ValueOption {
     pub retired: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValueList {
     pub label_sv: String,
     pub label_en: String,
@@ -86,7 +98,7 @@ impl ValueList {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KindDef {
     pub kind: Kind,
     pub version: u32,
@@ -101,40 +113,81 @@ impl KindDef {
     pub fn field(&self, name: &str) -> Option<&FieldDef> {
         self.fields.iter().find(|f| f.name == name)
     }
+
+    /// The questions asked now (retired ones left out).
+    pub fn current_fields(&self) -> impl Iterator<Item = &FieldDef> {
+        self.fields.iter().filter(|f| !f.retired)
+    }
+}
+
+/// A declared bridge between an old and a new question of one kind, e.g.
+/// "interpreter used" replaced by "language needed": a registration that
+/// answered `from` but not `to` is counted in the report as if it had
+/// answered `to` with the mapped value, so the series carries across the
+/// change. Nothing stored is rewritten.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionMapping {
+    pub kind: Kind,
+    pub from: String,
+    pub to: String,
+    /// Old answer → new answer (`true`/`false` for yes/no questions). An
+    /// answer without an entry is carried over unchanged.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, String>,
 }
 
 /// The complete set of forms and value lists of one municipality.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FormSet {
     pub lists: BTreeMap<String, ValueList>,
     pub kinds: BTreeMap<Kind, KindDef>,
     /// Question code → (Swedish, English) text, for questions asked as counts.
     pub questions: BTreeMap<String, (String, String)>,
+    /// Bridges between replaced questions, applied by reports.
+    pub mappings: Vec<QuestionMapping>,
 }
 
-#[derive(Deserialize)]
-struct FormFile {
+/// The form definitions as written in a file (`defaults/forms.toml`, or the
+/// `forms` part of an exported configuration).
+#[derive(Serialize, Deserialize)]
+pub struct FormFile {
+    /// The version of every kind that names none of its own.
+    #[serde(default = "first_version")]
     version: u32,
     lists: BTreeMap<String, ListFile>,
     kinds: BTreeMap<String, KindFile>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     questions: BTreeMap<String, (String, String)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    mappings: Vec<QuestionMapping>,
 }
 
-#[derive(Deserialize)]
+fn first_version() -> u32 {
+    1
+}
+
+#[derive(Serialize, Deserialize)]
 struct ListFile {
     label_sv: String,
     label_en: String,
-    options: Vec<(String, String, String)>,
+    options: Vec<OptionEntry>,
 }
 
-#[derive(Deserialize)]
+/// An option as `[code, Swedish, English]`, or as a table when retired.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum OptionEntry {
+    Short((String, String, String)),
+    Full(ValueOption),
+}
+
+#[derive(Serialize, Deserialize)]
 struct KindFile {
     label_sv: String,
     label_en: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     version: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     answer_counts: Vec<String>,
     fields: Vec<FieldDef>,
 }
@@ -164,7 +217,64 @@ impl FormSet {
     }
 
     pub fn from_toml(text: &str) -> Result<FormSet, FormError> {
-        let file: FormFile = toml::from_str(text)?;
+        FormSet::from_file(toml::from_str(text)?)
+    }
+
+    /// The file form of this set, for a configuration export.
+    pub fn to_file(&self) -> FormFile {
+        FormFile {
+            version: 1,
+            lists: self
+                .lists
+                .iter()
+                .map(|(name, l)| {
+                    (
+                        name.clone(),
+                        ListFile {
+                            label_sv: l.label_sv.clone(),
+                            label_en: l.label_en.clone(),
+                            options: l
+                                .options
+                                .iter()
+                                .map(|o| {
+                                    if o.retired {
+                                        OptionEntry::Full(o.clone())
+                                    } else {
+                                        OptionEntry::Short((
+                                            o.code.clone(),
+                                            o.label_sv.clone(),
+                                            o.label_en.clone(),
+                                        ))
+                                    }
+                                })
+                                .collect(),
+                        },
+                    )
+                })
+                .collect(),
+            kinds: self
+                .kinds
+                .iter()
+                .map(|(kind, k)| {
+                    (
+                        kind.code().to_string(),
+                        KindFile {
+                            label_sv: k.label_sv.clone(),
+                            label_en: k.label_en.clone(),
+                            version: Some(k.version),
+                            answer_counts: k.answer_counts.clone(),
+                            fields: k.fields.iter().filter(|f| !f.generated).cloned().collect(),
+                        },
+                    )
+                })
+                .collect(),
+            questions: self.questions.clone(),
+            mappings: self.mappings.clone(),
+        }
+    }
+
+    /// Builds and checks a set from its file form.
+    pub fn from_file(file: FormFile) -> Result<FormSet, FormError> {
         let lists: BTreeMap<String, ValueList> = file
             .lists
             .into_iter()
@@ -172,11 +282,14 @@ impl FormSet {
                 let options = l
                     .options
                     .into_iter()
-                    .map(|(code, label_sv, label_en)| ValueOption {
-                        code,
-                        label_sv,
-                        label_en,
-                        retired: false,
+                    .map(|o| match o {
+                        OptionEntry::Short((code, label_sv, label_en)) => ValueOption {
+                            code,
+                            label_sv,
+                            label_en,
+                            retired: false,
+                        },
+                        OptionEntry::Full(o) => o,
                     })
                     .collect();
                 (
@@ -213,6 +326,8 @@ impl FormSet {
                         label_sv: format!("{q_sv} – {}", a.label_sv),
                         label_en: format!("{q_en} – {}", a.label_en),
                         help_sv: None,
+                        retired: false,
+                        generated: true,
                     });
                 }
             }
@@ -250,11 +365,130 @@ impl FormSet {
                 return Err(FormError::Invalid(format!("formuläret för {kind} saknas")));
             }
         }
-        Ok(FormSet {
+        let set = FormSet {
             lists,
             kinds,
             questions: file.questions,
-        })
+            mappings: file.mappings,
+        };
+        set.validate()?;
+        Ok(set)
+    }
+
+    /// Checks codes, duplicates and mappings (the parts a hand-edited file
+    /// can get wrong that parsing does not catch).
+    pub fn validate(&self) -> Result<(), FormError> {
+        let invalid = |m: String| Err(FormError::Invalid(m));
+        for (name, list) in &self.lists {
+            let mut seen = std::collections::HashSet::new();
+            for o in &list.options {
+                if !crate::organisation::is_code(&o.code) {
+                    return invalid(format!(
+                        "Koden {:?} i listan {name} är ogiltig: använd små bokstäver a–z, siffror, bindestreck och understreck.",
+                        o.code
+                    ));
+                }
+                if !seen.insert(&o.code) {
+                    return invalid(format!(
+                        "Koden {:?} förekommer två gånger i listan {name}.",
+                        o.code
+                    ));
+                }
+                if o.label_sv.trim().is_empty() {
+                    return invalid(format!(
+                        "Koden {:?} i listan {name} saknar svensk text.",
+                        o.code
+                    ));
+                }
+            }
+        }
+        for (kind, def) in &self.kinds {
+            let mut seen = std::collections::HashSet::new();
+            for f in &def.fields {
+                if !seen.insert(&f.name) {
+                    return invalid(format!(
+                        "Frågan {} förekommer två gånger i formuläret för {kind}.",
+                        f.name
+                    ));
+                }
+                if f.retired && f.required() {
+                    return invalid(format!(
+                        "Fältet {} i {kind} kan inte tas bort: datum och stadsdelsförvaltning krävs.",
+                        f.name
+                    ));
+                }
+                if matches!(f.ty, FieldType::Code | FieldType::Codes) && f.list.is_none() {
+                    return invalid(format!("Frågan {} i {kind} saknar värdelista.", f.name));
+                }
+            }
+        }
+        for m in &self.mappings {
+            let def = self.kind(m.kind);
+            for name in [&m.from, &m.to] {
+                if def.field(name).is_none() {
+                    return invalid(format!(
+                        "Kopplingen {} → {} i {}: frågan {name} finns inte i formuläret.",
+                        m.from, m.to, m.kind
+                    ));
+                }
+            }
+            if m.from == m.to {
+                return invalid(format!(
+                    "Kopplingen {} → {} i {} pekar på samma fråga.",
+                    m.from, m.to, m.kind
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the declared question mappings to a stored registration
+    /// before it is counted: a registration that answered an old question
+    /// and not its replacement gets the replacement's mapped answer.
+    pub fn apply_mappings(&self, r: &mut Registration) {
+        for m in self.mappings.iter().filter(|m| m.kind == r.kind) {
+            if r.values.contains_key(&m.to) {
+                continue;
+            }
+            let Some(old) = r.values.get(&m.from) else {
+                continue;
+            };
+            let Some(target) = self.kind(m.kind).field(&m.to) else {
+                continue;
+            };
+            let map = |code: String| m.values.get(&code).cloned().unwrap_or(code);
+            let mapped = match old {
+                Value::Code(c) => Some(map(c.clone())),
+                Value::Bool(b) => Some(map(b.to_string())),
+                Value::Int(n) => Some(map(n.to_string())),
+                Value::Codes(cs) => match target.ty {
+                    FieldType::Codes => {
+                        let v: Vec<String> = cs.iter().cloned().map(map).collect();
+                        r.values.insert(m.to.clone(), Value::Codes(v));
+                        None
+                    }
+                    _ => cs.first().cloned().map(map),
+                },
+                _ => None,
+            };
+            let Some(mapped) = mapped else { continue };
+            let value = match target.ty {
+                FieldType::Code => Some(Value::Code(mapped)),
+                FieldType::Codes => Some(Value::Codes(vec![mapped])),
+                FieldType::Bool => match mapped.as_str() {
+                    "true" | "yes" => Some(Value::Bool(true)),
+                    "false" | "no" => Some(Value::Bool(false)),
+                    _ => None,
+                },
+                FieldType::Int => mapped.parse().ok().map(Value::Int),
+                _ => None,
+            };
+            // An answer the mapping maps to nothing (e.g. "no interpreter"
+            // → empty language) is left unanswered, as the new form would.
+            if let Some(v) = value.filter(|v| !matches!(v, Value::Code(c) if c.is_empty())) {
+                r.values.insert(m.to.clone(), v);
+            }
+        }
     }
 
     pub fn kind(&self, kind: Kind) -> &KindDef {
@@ -318,7 +552,17 @@ impl FormSet {
         let def = self.kind(kind);
         let mut errors = Vec::new();
         for name in input.keys() {
-            if def.field(name).is_none() {
+            if let Some(f) = def.field(name).filter(|f| f.retired) {
+                errors.push(FieldError::new(
+                    name.as_str(),
+                    format!(
+                        "Frågan {:?} är borttagen ur formuläret för {} (version {}). Lämna den tom.",
+                        f.label_sv,
+                        def.label_sv.to_lowercase(),
+                        def.version
+                    ),
+                ));
+            } else if def.field(name).is_none() {
                 errors.push(FieldError::new(
                     name.as_str(),
                     format!(
@@ -329,7 +573,7 @@ impl FormSet {
             }
         }
         let mut values = BTreeMap::new();
-        for field in &def.fields {
+        for field in def.current_fields() {
             let given: Vec<&str> = input
                 .get(&field.name)
                 .map(|vs| {
@@ -564,9 +808,34 @@ fn cross_field_rules(
         Some(Value::Int(i)) => Some(*i),
         _ => None,
     };
+    if let Some(m) = ctx
+        .organisation
+        .district(district)
+        .and_then(|d| d.merger.as_ref())
+        .filter(|m| date >= m.on)
+    {
+        errors.push(FieldError::new(
+            "district",
+            format!(
+                "{} är sedan {} sammanslagen med {}. Registrera aktiviteten där.",
+                ctx.organisation.district_name(district),
+                crate::format_date(m.on),
+                ctx.organisation.district_name(&m.into)
+            ),
+        ));
+    }
     if let Some(Value::Code(unit)) = values.get("unit") {
         if let Some(u) = ctx.organisation.unit(unit) {
-            if u.district != district {
+            if let Some(r) = u.retired_on.filter(|r| date >= *r) {
+                errors.push(FieldError::new(
+                    "unit",
+                    format!(
+                        "{} är avvecklad sedan {}. Välj en enhet som är i drift.",
+                        u.name,
+                        crate::format_date(r)
+                    ),
+                ));
+            } else if !ctx.organisation.unit_serves(u, district) {
                 errors.push(FieldError::new(
                     "unit",
                     format!(

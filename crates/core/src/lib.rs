@@ -8,6 +8,7 @@
 //! registration is.
 
 pub mod catalogue;
+pub mod config;
 pub mod csv_import;
 pub mod forms;
 pub mod organisation;
@@ -18,7 +19,8 @@ pub mod registration;
 pub mod role;
 pub mod steering;
 
-pub use forms::{FieldDef, FieldType, FormSet, KindDef, ValueList};
+pub use config::{Change, MunicipalConfig};
+pub use forms::{FieldDef, FieldType, FormSet, KindDef, QuestionMapping, ValueList};
 pub use organisation::{District, Organisation, Unit, UnitKind};
 pub use period::{Period, Tertial};
 pub use registration::{FieldError, Input, Kind, Participant, Registration, Value};

@@ -28,28 +28,45 @@ pub const FORBIDDEN_COLUMN_WORDS: [&str; 16] = [
     "ip",
 ];
 
-/// Bookkeeping columns every registration table has besides the form's fields.
-pub const BOOKKEEPING_COLUMNS: [&str; 3] = ["id", "municipality", "form_version"];
+/// Bookkeeping columns every registration table has besides the form's
+/// fields; `extra` holds the coded answers of questions admins added.
+pub const BOOKKEEPING_COLUMNS: [&str; 4] = ["id", "municipality", "form_version", "extra"];
+
+/// Whether a name (a column, or a question an admin adds) looks personal
+/// or timestamped; returns the word it trips on.
+pub fn personal_word(name: &str) -> Option<&'static str> {
+    personal_words(name).into_iter().next()
+}
+
+/// Every forbidden word a name contains.
+pub fn personal_words(name: &str) -> Vec<&'static str> {
+    let lname = name.to_lowercase();
+    FORBIDDEN_COLUMN_WORDS
+        .into_iter()
+        .filter(|word| {
+            lname == *word
+                || lname.starts_with(&format!("{word}_"))
+                || lname.ends_with(&format!("_{word}"))
+                || lname.contains(&format!("_{word}_"))
+        })
+        .collect()
+}
 
 /// Checks one registration table's columns (name, SQL type lowercased)
 /// against its form definition. Returns the problems found.
 pub fn check_registration_columns(def: &KindDef, columns: &[(String, String)]) -> Vec<String> {
     let mut problems = Vec::new();
     for (name, sql_type) in columns {
-        let lname = name.to_lowercase();
-        for word in FORBIDDEN_COLUMN_WORDS {
-            let hit = lname == word
-                || lname.starts_with(&format!("{word}_"))
-                || lname.ends_with(&format!("_{word}"))
-                || lname.contains(&format!("_{word}_"));
-            if hit {
-                problems.push(format!(
-                    "column {name} looks personal or timestamped ({word})"
-                ));
-            }
+        for word in personal_words(name) {
+            problems.push(format!(
+                "column {name} looks personal or timestamped ({word})"
+            ));
         }
         if sql_type.contains("timestamp") || sql_type.contains("datetime") || sql_type == "time" {
             problems.push(format!("column {name} has a time type {sql_type}"));
+        }
+        if name == "extra" && !(sql_type.contains("text") || sql_type.contains("json")) {
+            problems.push(format!("column extra has type {sql_type}"));
         }
         if BOOKKEEPING_COLUMNS.contains(&name.as_str()) {
             continue;
@@ -74,7 +91,7 @@ pub fn check_registration_columns(def: &KindDef, columns: &[(String, String)]) -
             }
         }
     }
-    for f in &def.fields {
+    for f in def.fields.iter().filter(|f| !f.retired) {
         if !columns.iter().any(|(n, _)| n == &f.name) {
             problems.push(format!("field {} of {} has no column", f.name, def.kind));
         }

@@ -5,18 +5,22 @@
 
 use anyhow::{bail, Context, Result};
 use foljupp_core::csv_import::decode_csv;
-use foljupp_core::{Kind, Organisation};
+use foljupp_core::{Kind, MunicipalConfig};
 use foljupp_store::Store;
 use std::io::IsTerminal;
 use std::path::Path;
 
-pub async fn import_csv(store: &Store, municipality: &str, kind: Kind, file: &Path) -> Result<()> {
+pub async fn import_csv(
+    store: &Store,
+    cfg: &MunicipalConfig,
+    kind: Kind,
+    file: &Path,
+) -> Result<()> {
     let bytes =
         std::fs::read(file).with_context(|| format!("kunde inte läsa {}", file.display()))?;
-    let org = Organisation::stockholm();
     let today = time::OffsetDateTime::now_utc().date();
     let started = std::time::Instant::now();
-    let regs = match decode_csv(store.forms(), &org, kind, &bytes, today) {
+    let regs = match decode_csv(&cfg.forms, &cfg.organisation, kind, &bytes, today) {
         Ok(r) => r,
         Err(errors) => {
             const SHOWN: usize = 200;
@@ -55,7 +59,7 @@ pub async fn import_csv(store: &Store, municipality: &str, kind: Kind, file: &Pa
         last_shown = n;
     };
     store
-        .insert_registrations(municipality, &regs, &mut progress)
+        .insert_registrations(cfg.code(), &regs, &mut progress)
         .await
         .context("importen avbröts och ingenting sparades")?;
     if tty {

@@ -8,7 +8,7 @@ mod import;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
-use foljupp_core::{FormSet, Kind, Organisation, Period, Role};
+use foljupp_core::{FormSet, Kind, MunicipalConfig, Period, Role};
 use foljupp_store::Store;
 use std::io::{IsTerminal, Read};
 use std::net::SocketAddr;
@@ -29,6 +29,15 @@ struct DbArg {
     /// Database: sqlite://FILE (default, created if missing) or postgres://…
     #[arg(long, env = "FOLJUPP_DB", default_value = foljupp_store::DEFAULT_URL, global = true)]
     db: String,
+    /// The municipality the command works on (one installation can host
+    /// many); also the default municipality of the server's public pages.
+    #[arg(
+        long,
+        env = "FOLJUPP_MUNICIPALITY",
+        default_value = "stockholm",
+        global = true
+    )]
+    municipality: String,
 }
 
 #[derive(Subcommand)]
@@ -135,6 +144,38 @@ enum Command {
     ParentLink {
         #[command(subcommand)]
         action: ParentLinkAction,
+    },
+    /// The configuration (organisations, forms, value lists) as a TOML file.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Write every municipality's configuration (or one's, with --only).
+    Export {
+        #[command(flatten)]
+        db: DbArg,
+        /// Only this municipality.
+        #[arg(long)]
+        only: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Load a configuration file: checked as a whole first; then every
+    /// municipality in it that differs gets a new revision (a form whose
+    /// definition changed gets the next version). Municipalities not in the
+    /// file are left as they are; a new one is added.
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        file: std::path::PathBuf,
+        /// Check the file and say what would change, without saving.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -305,6 +346,18 @@ async fn open(db: &DbArg) -> Result<Store> {
         .with_context(|| format!("kunde inte öppna databasen {}", db.db))
 }
 
+/// A municipality's configuration in force (an empty database gets the
+/// default municipality's shipped one first).
+async fn municipal_config(store: &Store, municipality: &str) -> Result<MunicipalConfig> {
+    foljupp_web::ensure_default_config(store, MUNICIPALITY).await?;
+    let rev = store.config_revision(municipality).await?;
+    store.config_at(municipality, rev).await?.with_context(|| {
+        format!(
+            "kommunen {municipality:?} finns inte i databasen: lägg till den med `foljupp config import FIL`"
+        )
+    })
+}
+
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve {
@@ -323,7 +376,7 @@ async fn run(cli: Cli) -> Result<()> {
                 demo::ensure_demo(&store, MUNICIPALITY).await?;
             }
             let config = foljupp_web::WebConfig {
-                municipality: MUNICIPALITY.into(),
+                municipality: db.municipality.clone(),
                 secure_cookies,
                 threshold,
                 trust_proxy,
@@ -331,12 +384,90 @@ async fn run(cli: Cli) -> Result<()> {
                 public_url,
                 ..Default::default()
             };
-            let state = foljupp_web::AppState::new(store, Organisation::stockholm(), config);
+            let state = foljupp_web::AppState::load(store, config).await?;
             let (bound, handle) = foljupp_web::serve(state, addr)
                 .await
                 .with_context(|| format!("kunde inte lyssna på {addr}"))?;
             println!("foljupp lyssnar på http://{bound}");
             handle.await??;
+            Ok(())
+        }
+        Command::Config {
+            action: ConfigAction::Export { db, only, output },
+        } => {
+            let store = open(&db).await?;
+            foljupp_web::ensure_default_config(&store, MUNICIPALITY).await?;
+            let mut configs = store.current_configs().await?;
+            if let Some(code) = &only {
+                configs.retain(|c| c.code() == code);
+                if configs.is_empty() {
+                    bail!("kommunen {code:?} finns inte i databasen");
+                }
+            }
+            let text = foljupp_core::config::to_toml(&configs)?;
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("kunde inte skriva {}", path.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Config {
+            action: ConfigAction::Import { db, file, dry_run },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("kunde inte läsa {}", file.display()))?;
+            // The whole file is checked before anything is saved.
+            let configs = foljupp_core::config::from_toml(&text)
+                .with_context(|| format!("{} godtogs inte; ingenting ändrades", file.display()))?;
+            let store = open(&db).await?;
+            foljupp_web::ensure_default_config(&store, MUNICIPALITY).await?;
+            let today = time::OffsetDateTime::now_utc().date();
+            let mut plan = Vec::new();
+            for mut c in configs {
+                let rev = store.config_revision(c.code()).await?;
+                let current = store.config_at(c.code(), rev).await?;
+                if let Some(cur) = &current {
+                    c.renumber_against(cur);
+                    if *cur == c {
+                        println!("{}: oförändrad (revision {rev}).", c.code());
+                        continue;
+                    }
+                    for kind in Kind::ALL {
+                        let (old, new) = (cur.forms.kind(kind).version, c.forms.kind(kind).version);
+                        if old != new {
+                            println!(
+                                "{}: formuläret {kind} får version {new} (var {old}).",
+                                c.code()
+                            );
+                        }
+                    }
+                } else {
+                    println!("{}: ny kommun ({}).", c.code(), c.organisation.name);
+                }
+                plan.push((c, rev));
+            }
+            if dry_run {
+                println!("Provkörning: ingenting sparades.");
+                return Ok(());
+            }
+            for (c, rev) in &plan {
+                let new_rev = store.save_config(c, *rev, today).await?;
+                store
+                    .ensure_catalogue(c.code(), &foljupp_core::catalogue::default_interventions())
+                    .await?;
+                store
+                    .record_audit(
+                        c.code(),
+                        None,
+                        CLI_ACTOR,
+                        foljupp_web::audit::action::CONFIG_CHANGED,
+                        &format!("{}: konfiguration importerad, revision {new_rev}", c.code()),
+                        None,
+                    )
+                    .await?;
+                println!("{}: sparad som revision {new_rev}.", c.code());
+            }
             Ok(())
         }
         Command::Demo { db } => {
@@ -346,7 +477,8 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import { db, kind, file } => {
             let kind: Kind = kind.parse().map_err(anyhow::Error::msg)?;
             let store = open(&db).await?;
-            import::import_csv(&store, MUNICIPALITY, kind, &file).await
+            let cfg = municipal_config(&store, &db.municipality).await?;
+            import::import_csv(&store, &cfg, kind, &file).await
         }
         Command::Report {
             db,
@@ -368,9 +500,10 @@ async fn run(cli: Cli) -> Result<()> {
                 to.as_deref(),
             )
             .map_err(anyhow::Error::msg)?;
-            let org = Organisation::stockholm();
+            let store = open(&db).await?;
+            let cfg = municipal_config(&store, &db.municipality).await?;
             if let Some(d) = &district {
-                if org.district(d).is_none() {
+                if cfg.organisation.district(d).is_none() {
                     bail!("stadsdelsförvaltningen {d:?} finns inte");
                 }
             }
@@ -388,15 +521,14 @@ async fn run(cli: Cli) -> Result<()> {
             if binary && output.is_none() && std::io::stdout().is_terminal() {
                 bail!("--format {format} ger en binär fil: ange --output FIL eller styr om utdata till en fil");
             }
-            let store = open(&db).await?;
             let config = foljupp_web::WebConfig {
-                municipality: MUNICIPALITY.into(),
+                municipality: db.municipality.clone(),
                 threshold,
                 ..Default::default()
             };
-            let state = foljupp_web::AppState::new(store, org, config);
+            let state = foljupp_web::AppState::load(store, config).await?;
             let req = foljupp_stats::ReportRequest {
-                municipality: MUNICIPALITY.into(),
+                municipality: db.municipality.clone(),
                 district,
                 period,
                 as_of,
@@ -467,7 +599,9 @@ async fn run(cli: Cli) -> Result<()> {
                 },
         } => {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
-            let org = Organisation::stockholm();
+            let store = open(&db).await?;
+            let cfg = municipal_config(&store, &db.municipality).await?;
+            let org = &cfg.organisation;
             match (&district, role.is_district_bound()) {
                 (None, true) => {
                     bail!("rollen {role} hör till en stadsdelsförvaltning: ange --district KOD")
@@ -479,13 +613,13 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let password = read_password()?;
             foljupp_web::password::check(&password, &name).map_err(anyhow::Error::msg)?;
-            let store = open(&db).await?;
             let hash = foljupp_web::hash_password(&password)?;
             store
-                .create_account(MUNICIPALITY, &name, role, district.as_deref(), &hash)
+                .create_account(cfg.code(), &name, role, district.as_deref(), &hash)
                 .await?;
             store
                 .record_audit(
+                    cfg.code(),
                     None,
                     CLI_ACTOR,
                     foljupp_web::audit::action::ACCOUNT_CREATED,
@@ -514,6 +648,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             store
                 .record_audit(
+                    &db.municipality,
                     None,
                     CLI_ACTOR,
                     foljupp_web::audit::action::TOKEN_REVOKED,
@@ -571,6 +706,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .await?;
             store
                 .record_audit(
+                    &account.municipality,
                     None,
                     CLI_ACTOR,
                     foljupp_web::audit::action::TOKEN_CREATED,
@@ -639,7 +775,14 @@ async fn set_disabled(db: &DbArg, name: &str, disabled: bool) -> Result<()> {
         foljupp_web::audit::action::ACCOUNT_ENABLED
     };
     store
-        .record_audit(None, CLI_ACTOR, action, &format!("konto {name}"), None)
+        .record_audit(
+            &account.municipality,
+            None,
+            CLI_ACTOR,
+            action,
+            &format!("konto {name}"),
+            None,
+        )
         .await?;
     if disabled {
         println!("Kontot {name} är avstängt; dess sessioner är avslutade och dess API-nycklar slutar gälla.");

@@ -248,6 +248,52 @@ pub struct Tallies {
 
 /// The report from tallies (see [`Tallies`]).
 pub fn report_from_tallies(org: &Organisation, tallies: &Tallies, req: &ReportRequest) -> Report {
+    // Districts merged into another by the end of the asked period are
+    // reported under that one, their earlier registrations (and those of a
+    // comparison period) too, so a series stays comparable across a merger.
+    let end = req.period.to;
+    let merged = org
+        .districts
+        .iter()
+        .any(|d| d.merger.as_ref().is_some_and(|m| m.on <= end));
+    if merged {
+        let mut req = req.clone();
+        if let Some(d) = &req.district {
+            req.district = Some(org.reporting_district(d, end).to_string());
+        }
+        let remap = |m: &BTreeMap<String, Tally>| {
+            let mut out: BTreeMap<String, Tally> = BTreeMap::new();
+            for (d, t) in m {
+                out.entry(org.reporting_district(d, end).to_string())
+                    .or_default()
+                    .merge(t);
+            }
+            out
+        };
+        let tallies = Tallies {
+            current: remap(&tallies.current),
+            previous: tallies.previous.as_ref().map(remap),
+            projection: tallies.projection.as_ref().map(|p| {
+                let mut conversations: BTreeMap<String, u64> = BTreeMap::new();
+                for (d, n) in &p.conversations {
+                    *conversations
+                        .entry(org.reporting_district(d, end).to_string())
+                        .or_default() += n;
+                }
+                Projection {
+                    tertials_completed: p.tertials_completed,
+                    conversations,
+                }
+            }),
+            tertials: tallies.tertials.as_ref().map(|ts| ts.each_ref().map(remap)),
+        };
+        return tallies_to_report(org, &tallies, &req);
+    }
+    tallies_to_report(org, tallies, req)
+}
+
+fn tallies_to_report(org: &Organisation, tallies: &Tallies, req: &ReportRequest) -> Report {
+    let end = req.period.to;
     let empty = Tally::default();
     let current = &tallies.current;
     let previous = tallies.previous.as_ref().filter(|_| req.compare);
@@ -259,7 +305,10 @@ pub fn report_from_tallies(org: &Organisation, tallies: &Tallies, req: &ReportRe
 
     // The columns of the disclosure table: every district of the
     // organisation, every district that has registrations, and the scope.
-    let mut columns: BTreeSet<&str> = org.districts.iter().map(|d| d.code.as_str()).collect();
+    let mut columns: BTreeSet<&str> = org
+        .reported_districts(end)
+        .map(|d| d.code.as_str())
+        .collect();
     columns.extend(current.keys().map(String::as_str));
     if let Some(ts) = &tallies.tertials {
         for t in ts {

@@ -28,6 +28,9 @@ pub struct AuditEvent {
 /// Which audit events to list. Empty fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
+    /// The municipality whose events to list (`None`: every one's, for the
+    /// command line and tests).
+    pub municipality: Option<String>,
     pub action: Option<String>,
     pub account_name: Option<String>,
     /// Unix seconds, inclusive.
@@ -40,6 +43,7 @@ pub struct AuditFilter {
 impl Store {
     pub async fn record_audit(
         &self,
+        municipality: &str,
         account_id: Option<i64>,
         account_name: &str,
         action: &str,
@@ -48,8 +52,8 @@ impl Store {
     ) -> Result<()> {
         execute!(
             self,
-            "INSERT INTO audit_event (at, account_id, account_name, action, detail, ip) VALUES (?, ?, ?, ?, ?, ?)",
-            [crate::now_unix(), account_id, account_name, action, detail, ip]
+            "INSERT INTO audit_event (municipality, at, account_id, account_name, action, detail, ip) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [municipality, crate::now_unix(), account_id, account_name, action, detail, ip]
         );
         Ok(())
     }
@@ -62,24 +66,25 @@ impl Store {
         let sql = match &self.pool {
             crate::Pool::Sqlite(_) => {
                 "SELECT id, at, account_id, account_name, action, detail, ip FROM audit_event \
-                 WHERE (? IS NULL OR action = ?) AND (? IS NULL OR account_name = ?) \
+                 WHERE (? IS NULL OR municipality = ?) AND (? IS NULL OR action = ?) AND (? IS NULL OR account_name = ?) \
                  AND (? IS NULL OR at >= ?) AND (? IS NULL OR at < ?) \
                  ORDER BY id DESC LIMIT ?"
             }
             crate::Pool::Postgres(_) => {
                 "SELECT id, at, account_id, account_name, action, detail, ip FROM audit_event \
-                 WHERE (?::text IS NULL OR action = ?) AND (?::text IS NULL OR account_name = ?) \
+                 WHERE (?::text IS NULL OR municipality = ?) AND (?::text IS NULL OR action = ?) AND (?::text IS NULL OR account_name = ?) \
                  AND (?::bigint IS NULL OR at >= ?) AND (?::bigint IS NULL OR at < ?) \
                  ORDER BY id DESC LIMIT ?"
             }
         };
+        let muni = f.municipality.as_deref();
         let action = f.action.as_deref().filter(|s| !s.is_empty());
         let name = f.account_name.as_deref().filter(|s| !s.is_empty());
         let limit = f.limit.unwrap_or(10_000).clamp(1, 100_000);
         Ok(fetch_all!(
             self,
             sql,
-            [action, action, name, name, f.from, f.from, f.to, f.to, limit],
+            [muni, muni, action, action, name, name, f.from, f.from, f.to, f.to, limit],
             |r| AuditEvent {
                 id: r.try_get(0)?,
                 at: r.try_get(1)?,

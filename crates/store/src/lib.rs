@@ -14,6 +14,7 @@ mod accounts;
 mod audit;
 mod backup;
 mod catalogue;
+mod config;
 mod migrate;
 mod parent_links;
 mod registrations;

@@ -19,6 +19,10 @@ const SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_idempotency.sql")),
     (7, include_str!("../migrations/sqlite/0007_catalogue.sql")),
     (8, include_str!("../migrations/sqlite/0008_steering.sql")),
+    (
+        9,
+        include_str!("../migrations/sqlite/0009_configuration.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -38,6 +42,10 @@ const POSTGRES: &[(i64, &str)] = &[
     ),
     (7, include_str!("../migrations/postgres/0007_catalogue.sql")),
     (8, include_str!("../migrations/postgres/0008_steering.sql")),
+    (
+        9,
+        include_str!("../migrations/postgres/0009_configuration.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -25,6 +25,8 @@ const KEEP_AFTER_EXPIRY: i64 = 7 * 24 * 3600;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParentLink {
     pub kind: Kind,
+    /// The municipality of the registration (whose forms word the page).
+    pub municipality: String,
     pub questions: Vec<String>,
     pub multi: bool,
     /// Unix seconds.
@@ -113,30 +115,47 @@ impl Store {
     pub async fn parent_link(&self, code_hash: &str, now: i64) -> Result<LinkState> {
         let row = fetch_optional!(
             self,
-            "SELECT kind, questions, expires_at, used, multi FROM parent_link WHERE code_hash = ?",
+            "SELECT kind, questions, expires_at, used, multi, registration_id FROM parent_link WHERE code_hash = ?",
             [code_hash],
             |r| (
                 r.try_get::<String, _>(0)?,
                 r.try_get::<String, _>(1)?,
                 r.try_get::<i64, _>(2)?,
                 r.try_get::<bool, _>(3)?,
-                r.try_get::<bool, _>(4)?
+                r.try_get::<bool, _>(4)?,
+                r.try_get::<String, _>(5)?
             )
         );
-        let Some((kind, questions, expires_at, used, multi)) = row else {
+        let Some((kind, questions, expires_at, used, multi, registration_id)) = row else {
             return Ok(LinkState::Unknown);
+        };
+        let kind = kind_of(&kind)?;
+        let municipality = if (used && !multi) || expires_at <= now {
+            None
+        } else {
+            fetch_optional!(
+                self,
+                &format!("SELECT municipality FROM reg_{} WHERE id = ?", kind.code()),
+                [registration_id.as_str()],
+                |r| r.try_get::<String, _>(0)?
+            )
         };
         Ok(if used && !multi {
             LinkState::Used
         } else if expires_at <= now {
             LinkState::Expired
-        } else {
+        } else if let Some(municipality) = municipality {
             LinkState::Open(ParentLink {
-                kind: kind_of(&kind)?,
+                kind,
+                municipality,
                 questions: questions_of(&questions),
                 multi,
                 expires_at,
             })
+        } else {
+            // The registration is gone (a restore without it): nothing to
+            // answer about.
+            LinkState::Expired
         })
     }
 

@@ -177,6 +177,7 @@ impl Store {
                                     Cell::Bool(b) => q.bind(b),
                                 };
                             }
+                            q = q.bind(extra_json(r, def));
                         }
                         q.execute(&mut *tx).await?;
                         written += chunk.len();
@@ -236,6 +237,7 @@ impl Store {
                                     Cell::Bool(b) => q.bind(b),
                                 };
                             }
+                            q = q.bind(extra_json(r, def));
                         }
                         q.execute(&mut *tx).await?;
                         written += chunk.len();
@@ -272,7 +274,7 @@ impl Store {
             match &self.pool {
                 Pool::Sqlite(p) => {
                     let sql = format!(
-                        "SELECT form_version, {} FROM {table} WHERE municipality = ? AND date >= ? AND date <= ?{}",
+                        "SELECT form_version, {}, extra FROM {table} WHERE municipality = ? AND date >= ? AND date <= ?{}",
                         cols.join(", "),
                         if district.is_some() { " AND district = ?" } else { "" }
                     );
@@ -317,12 +319,13 @@ impl Store {
                                 })
                             },
                             row.try_get::<i64, _>(0)?,
+                            row.try_get::<Option<String>, _>(cols.len() + 1)?,
                         )?);
                     }
                 }
                 Pool::Postgres(p) => {
                     let sql = format!(
-                        "SELECT form_version, {} FROM {table} WHERE municipality = $1 AND date >= $2 AND date <= $3{}",
+                        "SELECT form_version, {}, extra FROM {table} WHERE municipality = $1 AND date >= $2 AND date <= $3{}",
                         cols.join(", "),
                         if district.is_some() { " AND district = $4" } else { "" }
                     );
@@ -355,6 +358,7 @@ impl Store {
                                 })
                             },
                             row.try_get::<i64, _>(0)?,
+                            row.try_get::<Option<String>, _>(cols.len() + 1)?,
                         )?);
                     }
                 }
@@ -397,9 +401,9 @@ fn insert_sql(
     rows: usize,
     placeholder: impl Fn(usize) -> String,
 ) -> String {
-    let ncols = 3 + def.fields.len();
+    let ncols = 4 + def.fields.len();
     let mut sql = format!(
-        "INSERT INTO reg_{} (id, municipality, form_version, {}) VALUES ",
+        "INSERT INTO reg_{} (id, municipality, form_version, {}, extra) VALUES ",
         kind.code(),
         def.fields
             .iter()
@@ -425,6 +429,49 @@ fn insert_sql(
     sql
 }
 
+/// The answers to questions without a column of their own (added by an
+/// admin after the shipped forms) as a JSON object, or NULL when none.
+fn extra_json(r: &Registration, def: &foljupp_core::KindDef) -> Option<String> {
+    let mut map = serde_json::Map::new();
+    for (name, v) in &r.values {
+        if def.field(name).is_some() {
+            continue;
+        }
+        let j = match v {
+            Value::Code(c) => serde_json::Value::from(c.as_str()),
+            Value::Codes(cs) => serde_json::Value::from(cs.clone()),
+            Value::Int(n) => serde_json::Value::from(*n),
+            Value::Bool(b) => serde_json::Value::from(*b),
+            // Added questions are never dates or participant lists (the
+            // configuration refuses those types).
+            Value::Date(_) | Value::Participants(_) => continue,
+        };
+        map.insert(name.clone(), j);
+    }
+    (!map.is_empty()).then(|| serde_json::Value::Object(map).to_string())
+}
+
+fn read_extra(text: &str, values: &mut BTreeMap<String, Value>) -> std::result::Result<(), ()> {
+    let serde_json::Value::Object(map) = serde_json::from_str(text).map_err(|_| ())? else {
+        return Err(());
+    };
+    for (name, j) in map {
+        let v = match j {
+            serde_json::Value::String(s) => Value::Code(s),
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::Number(n) => Value::Int(n.as_i64().ok_or(())?),
+            serde_json::Value::Array(a) => Value::Codes(
+                a.into_iter()
+                    .map(|x| x.as_str().map(str::to_string).ok_or(()))
+                    .collect::<std::result::Result<_, _>>()?,
+            ),
+            _ => return Err(()),
+        };
+        values.insert(name, v);
+    }
+    Ok(())
+}
+
 enum RawCell {
     Null,
     Text(String),
@@ -441,8 +488,16 @@ fn decode_row(
     table: &str,
     mut get: impl FnMut(usize, FieldType) -> Result<RawCell>,
     form_version: i64,
+    extra: Option<String>,
 ) -> Result<Registration> {
     let mut values = BTreeMap::new();
+    if let Some(extra) = extra {
+        read_extra(&extra, &mut values).map_err(|_| StoreError::Corrupt {
+            table: table.to_string(),
+            column: "extra".into(),
+            value: extra.chars().take(80).collect(),
+        })?;
+    }
     for (i, f) in def.fields.iter().enumerate() {
         let v = match get(i + 1, f.ty)? {
             RawCell::Null => continue,

@@ -75,6 +75,8 @@ pub struct LinkHash {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkTarget {
     pub round_id: i64,
+    /// The round's municipality.
+    pub municipality: String,
     pub district: String,
     pub party: String,
 }
@@ -357,12 +359,14 @@ impl Store {
     pub async fn spindeln_link(&self, code_hash: &str) -> Result<Option<LinkTarget>> {
         Ok(fetch_optional!(
             self,
-            "SELECT round_id, district, party FROM spindeln_link WHERE code_hash = ?",
+            "SELECT l.round_id, l.district, l.party, r.municipality FROM spindeln_link l \
+             JOIN spindeln_round r ON r.id = l.round_id WHERE l.code_hash = ?",
             [code_hash],
             |r| LinkTarget {
                 round_id: r.try_get(0)?,
                 district: r.try_get(1)?,
                 party: r.try_get(2)?,
+                municipality: r.try_get(3)?,
             }
         ))
     }

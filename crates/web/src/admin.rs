@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
-use foljupp_core::Role;
+use foljupp_core::{MunicipalConfig, Role};
 use serde::Deserialize;
 
 macro_rules! ui_text {
@@ -151,11 +151,9 @@ fn roles() -> Vec<(String, String)> {
         .collect()
 }
 
-fn districts(state: &SharedState) -> Vec<(String, String)> {
-    state
-        .organisation
-        .districts
-        .iter()
+fn districts(cfg: &MunicipalConfig) -> Vec<(String, String)> {
+    cfg.organisation
+        .current_districts()
         .map(|d| (d.code.clone(), d.name.clone()))
         .collect()
 }
@@ -163,7 +161,7 @@ fn districts(state: &SharedState) -> Vec<(String, String)> {
 /// A role and district as chosen in a form: a district-bound role needs a
 /// district of the organisation; other roles get none.
 fn role_and_district(
-    state: &SharedState,
+    cfg: &MunicipalConfig,
     role: &str,
     district: &str,
 ) -> Result<(Role, Option<String>), String> {
@@ -178,7 +176,7 @@ fn role_and_district(
             role.label_sv()
         ));
     }
-    if state.organisation.district(district).is_none() {
+    if cfg.organisation.district(district).is_none() {
         return Err(format!("Stadsdelsförvaltningen {district:?} finns inte."));
     }
     Ok((role, Some(district.to_string())))
@@ -327,9 +325,10 @@ async fn accounts_page(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
+    let cfg = state.config_of(&p)?;
     let accounts = state
         .store
-        .list_accounts(&state.config.municipality)
+        .list_accounts(&p.municipality)
         .await?
         .into_iter()
         .map(|a| AccountRow {
@@ -339,7 +338,7 @@ async fn accounts_page(
             district: a
                 .district
                 .as_deref()
-                .map(|d| state.organisation.district_name(d).to_string())
+                .map(|d| cfg.organisation.district_name(d).to_string())
                 .unwrap_or_default(),
             login_kind: if a.sso_subject.is_some() {
                 Lang::Sv.t("admin-login-sso")
@@ -358,7 +357,7 @@ async fn accounts_page(
         csrf: p.csrf_token().to_string(),
         accounts,
         roles: roles(),
-        districts: districts(state),
+        districts: districts(&cfg),
         form_name: form.name,
         form_role: if form.role.is_empty() {
             "registrant".into()
@@ -401,11 +400,12 @@ pub async fn account_create(
         role: f.role.clone(),
         district: f.district.clone(),
     };
+    let cfg = state.config_of(&p)?;
     let check = (|| {
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
             return Err("Skriv ett användarnamn (högst 100 tecken).".to_string());
         }
-        let rd = role_and_district(&state, &f.role, &f.district)?;
+        let rd = role_and_district(&cfg, &f.role, &f.district)?;
         password::check(&f.password, &name)?;
         Ok(rd)
     })();
@@ -419,13 +419,7 @@ pub async fn account_create(
     let hash = auth::hash_password(&f.password)?;
     match state
         .store
-        .create_account(
-            &state.config.municipality,
-            &name,
-            role,
-            district.as_deref(),
-            &hash,
-        )
+        .create_account(&p.municipality, &name, role, district.as_deref(), &hash)
         .await
     {
         Ok(_) => {}
@@ -466,7 +460,7 @@ async fn set_disabled(
         .store
         .account_by_id(id)
         .await?
-        .filter(|a| a.municipality == state.config.municipality)
+        .filter(|a| a.municipality == p.municipality)
         .ok_or(AppError::NotFound)?;
     if acc.id == p.account_id {
         let page = accounts_page(
@@ -540,10 +534,11 @@ async fn tokens_page(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
+    let cfg = state.config_of(&p)?;
     let now = foljupp_store::now_unix();
     let tokens = state
         .store
-        .list_api_tokens(&state.config.municipality)
+        .list_api_tokens(&p.municipality)
         .await?
         .into_iter()
         .map(|t| {
@@ -556,7 +551,7 @@ async fn tokens_page(
                 district: t
                     .district
                     .as_deref()
-                    .map(|d| state.organisation.district_name(d).to_string())
+                    .map(|d| cfg.organisation.district_name(d).to_string())
                     .unwrap_or_default(),
                 created: fmt_time(t.created_at),
                 expires: t.expires_at.map(fmt_time).unwrap_or_else(|| "–".into()),
@@ -573,7 +568,7 @@ async fn tokens_page(
         .collect();
     let accounts = state
         .store
-        .list_accounts(&state.config.municipality)
+        .list_accounts(&p.municipality)
         .await?
         .into_iter()
         .filter(|a| !a.disabled)
@@ -588,7 +583,7 @@ async fn tokens_page(
         tokens,
         accounts,
         roles: roles(),
-        districts: districts(state),
+        districts: districts(&cfg),
         form_label: form.label,
         form_account: form.account,
         form_role: if form.role.is_empty() {
@@ -626,9 +621,10 @@ pub async fn token_create(
             .store
             .account_by_id(id)
             .await?
-            .filter(|a| a.municipality == state.config.municipality && !a.disabled),
+            .filter(|a| a.municipality == p.municipality && !a.disabled),
         Err(_) => None,
     };
+    let cfg = state.config_of(&p)?;
     let check = (|| {
         if label.is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
             return Err("Skriv vad nyckeln är till för (högst 100 tecken), till exempel \"Statistiksystemet\".".to_string());
@@ -636,7 +632,7 @@ pub async fn token_create(
         let Some(acc) = &account else {
             return Err("Välj ett aktivt konto som nyckeln hör till.".to_string());
         };
-        let (role, district) = role_and_district(&state, &f.role, &f.district)?;
+        let (role, district) = role_and_district(&cfg, &f.role, &f.district)?;
         let days = match f.expires_days.trim().parse::<i64>() {
             Ok(d) if (1..=3650).contains(&d) => d,
             _ => {
@@ -695,7 +691,7 @@ pub async fn token_revoke(
     let id = parse_id(&id)?;
     let known = state
         .store
-        .list_api_tokens(&state.config.municipality)
+        .list_api_tokens(&p.municipality)
         .await?
         .into_iter()
         .find(|t| t.id == id)
@@ -749,6 +745,7 @@ impl AuditQuery {
             }
         }
         Ok(foljupp_store::AuditFilter {
+            municipality: None,
             action,
             account_name: self.account.clone().map(|a| a.trim().to_string()),
             from: day(&self.from, "Från")?,
@@ -783,7 +780,10 @@ pub async fn audit_log(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     let (events, error) = match q.filter(PAGE_ROWS) {
-        Ok(f) => (state.store.audit_events(&f).await?, None),
+        Ok(mut f) => {
+            f.municipality = Some(p.municipality.clone());
+            (state.store.audit_events(&f).await?, None)
+        }
         Err(m) => (Vec::new(), Some(m)),
     };
     let status = if error.is_some() {
@@ -836,7 +836,8 @@ pub async fn audit_csv(
     Extension(p): Extension<Principal>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    let f = q.filter(100_000).map_err(AppError::BadRequest)?;
+    let mut f = q.filter(100_000).map_err(AppError::BadRequest)?;
+    f.municipality = Some(p.municipality.clone());
     let events = state.store.audit_events(&f).await?;
     audit::audit(
         &state,

@@ -102,6 +102,7 @@ pub async fn post_registration(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    let cfg = state.config_of(&p)?;
     let kind: Kind = match kind.parse() {
         Ok(k) => k,
         Err(msg) => {
@@ -125,10 +126,10 @@ pub async fn post_registration(
         Err(errors) => return Ok(unprocessable(errors)),
     };
     let ctx = DecodeContext {
-        organisation: &state.organisation,
+        organisation: &cfg.organisation,
         today: time::OffsetDateTime::now_utc().date(),
     };
-    let reg = match state.forms.decode(kind, &input, &ctx) {
+    let reg = match cfg.forms.decode(kind, &input, &ctx) {
         Ok(r) => r,
         Err(errors) => return Ok(unprocessable(errors)),
     };
@@ -144,7 +145,7 @@ pub async fn post_registration(
             state
                 .store
                 .insert_registrations(
-                    &state.config.municipality,
+                    &p.municipality,
                     std::slice::from_ref(&reg),
                     &mut |_| {},
                 )
@@ -153,7 +154,7 @@ pub async fn post_registration(
         ),
         Some(k) => match state
             .store
-            .insert_registrations_once(&state.config.municipality, std::slice::from_ref(&reg), k)
+            .insert_registrations_once(&p.municipality, std::slice::from_ref(&reg), k)
             .await?
         {
             foljupp_store::Insert::Stored(ids) => (ids, false),
@@ -182,7 +183,7 @@ pub async fn post_registration(
     // A failure here must not turn a stored registration into an error
     // (the client would send it again): the link is then null.
     let parent_link = match ids.first() {
-        Some(id) => match crate::parents::create_link(&state, &reg, id).await {
+        Some(id) => match crate::parents::create_link(&state, &cfg.forms, &reg, id).await {
             Ok(link) => link.map(|(code, _)| format!("/p/{code}")),
             Err(e) => {
                 tracing::error!(error = %e, "parent link not created");
@@ -269,6 +270,7 @@ pub async fn report(
     Extension(p): Extension<Principal>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
+    let cfg = state.config_of(&p)?;
     let period = match resolve_period(&q) {
         Ok(p) => p,
         Err(m) => return Ok(bad_request(m)),
@@ -285,7 +287,7 @@ pub async fn report(
             }
         });
     if let Some(d) = &district {
-        if state.organisation.district(d).is_none() {
+        if cfg.organisation.district(d).is_none() {
             return Ok(bad_request(format!(
                 "district={d:?} finns inte i organisationen."
             )));
@@ -309,7 +311,7 @@ pub async fn report(
     };
     let compare = matches!(q.compare.as_deref(), Some("1" | "true" | "yes" | "on"));
     let req = foljupp_stats::ReportRequest {
-        municipality: state.config.municipality.clone(),
+        municipality: p.municipality.clone(),
         district,
         period,
         as_of,
@@ -334,25 +336,58 @@ pub async fn report(
     Ok(Json(report).into_response())
 }
 
+/// `?version=N` asks for an earlier version of the form (registrations
+/// keep the version they were made with).
+#[derive(Debug, serde::Deserialize)]
+pub struct FormVersionQuery {
+    pub version: Option<String>,
+}
+
 pub async fn form_definition(
     State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
     Path(kind): Path<String>,
+    Query(q): Query<FormVersionQuery>,
 ) -> Result<Response, ApiError> {
     let kind: Kind = kind.parse().map_err(|_| ApiError(AppError::NotFound))?;
-    let def = state.forms.kind(kind);
+    let cfg = state.config_of(&p)?;
+    let current = cfg.forms.kind(kind);
+    let def = match q
+        .version
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => current.clone(),
+        Some(v) => {
+            let Ok(v) = v.parse::<u32>() else {
+                return Ok(bad_request(format!(
+                    "version={v:?} är inget versionsnummer. Ange ett heltal från 1 till {}.",
+                    current.version
+                )));
+            };
+            state
+                .store
+                .form_version(&p.municipality, kind, v)
+                .await?
+                .ok_or(ApiError(AppError::NotFound))?
+        }
+    };
     let lists: serde_json::Map<String, Json_> = def
         .fields
         .iter()
         .filter_map(|f| f.list.as_deref())
-        .filter_map(|l| state.forms.list(l).map(|v| (l.to_string(), json!(v))))
+        .filter_map(|l| cfg.forms.list(l).map(|v| (l.to_string(), json!(v))))
         .collect();
     Ok(Json(json!({
         "kind": kind.code(),
         "version": def.version,
+        "current_version": current.version,
         "label_sv": def.label_sv,
         "label_en": def.label_en,
         "fields": def.fields,
         "lists": lists,
+        "mappings": cfg.forms.mappings.iter().filter(|m| m.kind == kind).collect::<Vec<_>>(),
     }))
     .into_response())
 }

@@ -81,11 +81,21 @@ pub async fn audit(
     action: &str,
     detail: &str,
 ) -> Result<(), crate::AppError> {
-    let (id, name, ip) = match principal {
-        Some(p) => (Some(p.account_id), p.name.as_str(), p.client_ip.as_deref()),
-        None => (None, "", None),
-    };
-    record(state, id, name, action, detail, ip).await
+    match principal {
+        Some(p) => {
+            write(
+                state,
+                &p.municipality,
+                Some(p.account_id),
+                &p.name,
+                action,
+                detail,
+                p.client_ip.as_deref(),
+            )
+            .await
+        }
+        None => record(state, None, "", action, detail, None).await,
+    }
 }
 
 /// The same with the actor given piece by piece (failed logins have no
@@ -98,13 +108,42 @@ pub async fn record(
     detail: &str,
     ip: Option<&str>,
 ) -> Result<(), crate::AppError> {
+    // The event belongs to the named account's municipality (so that its
+    // admins, and only they, see it); a name nobody has goes to the
+    // installation's default one.
+    let municipality = match account_name.trim() {
+        "" => None,
+        n => state.store.account_by_name(n).await.ok().flatten(),
+    }
+    .map_or_else(|| state.config.municipality.clone(), |a| a.municipality);
+    write(
+        state,
+        &municipality,
+        account_id,
+        account_name,
+        action,
+        detail,
+        ip,
+    )
+    .await
+}
+
+async fn write(
+    state: &SharedState,
+    municipality: &str,
+    account_id: Option<i64>,
+    account_name: &str,
+    action: &str,
+    detail: &str,
+    ip: Option<&str>,
+) -> Result<(), crate::AppError> {
     // Bound what a caller can make us store (a failed login's name is
     // whatever the client sent).
     let name: String = account_name.chars().take(100).collect();
     let detail: String = detail.chars().take(500).collect();
     if let Err(e) = state
         .store
-        .record_audit(account_id, &name, action, &detail, ip)
+        .record_audit(municipality, account_id, &name, action, &detail, ip)
         .await
     {
         tracing::error!(error = %e, action, "could not write the audit log");

@@ -20,7 +20,7 @@ use foljupp_core::catalogue::{
     self as cat, AgeFilter, Category, Filter, Intervention, InterventionForm, Level, Offer,
     OfferInput,
 };
-use foljupp_core::{Date, Organisation, Role};
+use foljupp_core::{Date, MunicipalConfig, Organisation, Role};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -110,12 +110,12 @@ fn start_text(d: Option<Date>, ui: Lang) -> String {
         .unwrap_or_else(|| ui.t("catalogue-no-start"))
 }
 
-fn language_name(state: &SharedState, code: &str, ui: Lang) -> String {
+fn language_name(cfg: &MunicipalConfig, code: &str, ui: Lang) -> String {
     let en = ui == Lang::En;
     match code {
         "sv" => if en { "Swedish" } else { "Svenska" }.to_string(),
         "en" => if en { "English" } else { "Engelska" }.to_string(),
-        _ => state
+        _ => cfg
             .forms
             .list("language")
             .and_then(|l| l.options.iter().find(|o| o.code == code))
@@ -130,9 +130,9 @@ fn language_name(state: &SharedState, code: &str, ui: Lang) -> String {
     }
 }
 
-fn known_languages(state: &SharedState) -> Vec<String> {
+fn known_languages(cfg: &MunicipalConfig) -> Vec<String> {
     let mut v = vec!["sv".to_string(), "en".to_string()];
-    if let Some(l) = state.forms.list("language") {
+    if let Some(l) = cfg.forms.list("language") {
         v.extend(l.active().map(|o| o.code.clone()));
     }
     v
@@ -191,7 +191,7 @@ impl CatalogueQuery {
 
     /// The filter, and each given value that was not understood (as
     /// `name=value`).
-    fn filter(&self, state: &SharedState) -> (Filter, Vec<String>) {
+    fn filter(&self, cfg: &MunicipalConfig) -> (Filter, Vec<String>) {
         let mut f = Filter::default();
         let mut bad = Vec::new();
         let age = self.age.trim();
@@ -203,7 +203,7 @@ impl CatalogueQuery {
         }
         let language = self.language.trim();
         if !language.is_empty() {
-            if known_languages(state).iter().any(|l| l == language) {
+            if known_languages(cfg).iter().any(|l| l == language) {
                 f.language = Some(language.to_string());
             } else {
                 bad.push(format!("language={language}"));
@@ -211,7 +211,7 @@ impl CatalogueQuery {
         }
         let district = self.district.trim();
         if !district.is_empty() {
-            if state.organisation.district(district).is_some() {
+            if cfg.organisation.district(district).is_some() {
                 f.district = Some(district.to_string());
             } else {
                 bad.push(format!("district={district}"));
@@ -298,14 +298,14 @@ pub struct Status {
 }
 
 fn status(
-    state: &SharedState,
+    cfg: &MunicipalConfig,
     i: &Intervention,
     offers: &[Offer],
     district: &str,
     today: Date,
     ui: Lang,
 ) -> Status {
-    let org = &state.organisation;
+    let org = &cfg.organisation;
     let own = offers.iter().find(|o| o.district == district);
     let hint = if cat::needs_alternatives(i, own, today) {
         if i.category.has_group_starts() {
@@ -410,7 +410,11 @@ struct CataloguePage {
     edit_link: bool,
 }
 
-fn card_facts(state: &SharedState, i: &Intervention, ui: Lang) -> (String, String, String, String) {
+fn card_facts(
+    cfg: &MunicipalConfig,
+    i: &Intervention,
+    ui: Lang,
+) -> (String, String, String, String) {
     let en = ui == Lang::En;
     (
         i.category.label(en).to_string(),
@@ -418,7 +422,7 @@ fn card_facts(state: &SharedState, i: &Intervention, ui: Lang) -> (String, Strin
         i.ages_label(en),
         i.languages
             .iter()
-            .map(|l| language_name(state, l, ui))
+            .map(|l| language_name(&cfg, l, ui))
             .collect::<Vec<_>>()
             .join(", "),
     )
@@ -455,8 +459,9 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let ui = q.ui();
     let en = ui == Lang::En;
-    let (filter, bad) = q.filter(&state);
-    let muni = &state.config.municipality;
+    let cfg = state.public_config(p.as_deref())?;
+    let (filter, bad) = q.filter(&cfg);
+    let muni = cfg.code();
     let all = state.store.interventions(muni, false).await?;
     let offers = offers_by_intervention(state.store.offers(muni, None).await?);
     let today = today();
@@ -472,7 +477,7 @@ pub async fn list(
             if !filter.matches(i, &refs) {
                 continue;
             }
-            let (kind, how, ages, languages) = card_facts(&state, i, ui);
+            let (kind, how, ages, languages) = card_facts(&cfg, i, ui);
             let detail_pairs = [
                 ("district", filter.district.clone().unwrap_or_default()),
                 ("lang", if en { "en" } else { "" }.to_string()),
@@ -488,7 +493,7 @@ pub async fn list(
                 status: filter
                     .district
                     .as_deref()
-                    .map(|d| status(&state, i, os, d, today, ui)),
+                    .map(|d| status(&cfg, i, os, d, today, ui)),
             });
         }
         shown += cards.len();
@@ -508,7 +513,7 @@ pub async fn list(
     let mut languages: Vec<Choice> = langs
         .into_iter()
         .map(|c| Choice {
-            label: language_name(&state, &c, ui),
+            label: language_name(&cfg, &c, ui),
             selected: filter.language.as_deref() == Some(c.as_str()),
             code: c,
         })
@@ -539,7 +544,7 @@ pub async fn list(
             selected: filter.category == Some(*c),
         })
         .collect();
-    let districts = state
+    let districts = cfg
         .organisation
         .districts
         .iter()
@@ -668,6 +673,7 @@ pub async fn detail(
 ) -> Result<Response, AppError> {
     let ui = q.ui();
     let en = ui == Lang::En;
+    let cfg = state.public_config(p.as_deref())?;
     let muni = &state.config.municipality;
     let Some(i) = state
         .store
@@ -679,11 +685,11 @@ pub async fn detail(
     };
     let offers = state.store.offers(muni, Some(&code)).await?;
     let today = today();
-    let org = &state.organisation;
+    let org = &cfg.organisation;
     let district = org.district(q.district.trim()).map(|d| d.code.clone());
     let own = district.as_deref().map(|d| {
         let own_offer = offers.iter().find(|o| o.district == d);
-        let st = status(&state, &i, &offers, d, today, ui);
+        let st = status(&cfg, &i, &offers, d, today, ui);
         let name = org.district_name(d);
         let needs = cat::needs_alternatives(&i, own_offer, today);
         let reason = needs.then(|| match own_offer {
@@ -723,11 +729,11 @@ pub async fn detail(
         .iter()
         .map(|d| DistrictRow {
             code: d.code.clone(),
-            status: status(&state, &i, &offers, &d.code, today, ui),
+            status: status(&cfg, &i, &offers, &d.code, today, ui),
             own: district.as_deref() == Some(d.code.as_str()),
         })
         .collect();
-    let (kind, how, ages, languages) = card_facts(&state, &i, ui);
+    let (kind, how, ages, languages) = card_facts(&cfg, &i, ui);
     let lang_param = |l: Lang| if l == Lang::En { "en" } else { "" }.to_string();
     let principal = p.as_ref().map(|e| &e.0);
     let page = DetailPage {
@@ -816,7 +822,8 @@ pub async fn api_catalogue(
     State(state): State<SharedState>,
     Query(q): Query<CatalogueQuery>,
 ) -> Result<Response, ApiError> {
-    let (filter, bad) = q.filter(&state);
+    let cfg = state.public_config(None)?;
+    let (filter, bad) = q.filter(&cfg);
     if !bad.is_empty() {
         return Ok(bad_request(format!(
             "Okända filtervärden: {}. Använd age=expecting eller 0–17, language=ISO-kod, district=stadsdelskod och category={}.",
@@ -829,7 +836,7 @@ pub async fn api_catalogue(
     let offers = offers_by_intervention(state.store.offers(muni, None).await?);
     let today = today();
     let none = Vec::new();
-    let org = &state.organisation;
+    let org = &cfg.organisation;
     let interventions: Vec<Value> = all
         .iter()
         .filter_map(|i| {
@@ -888,7 +895,8 @@ pub async fn api_alternatives(
     Path(code): Path<String>,
     Query(q): Query<AlternativesQuery>,
 ) -> Result<Response, ApiError> {
-    let muni = &state.config.municipality;
+    let cfg = state.public_config(None)?;
+    let muni = cfg.code();
     let Some(i) = state
         .store
         .intervention(muni, &code)
@@ -901,7 +909,7 @@ pub async fn api_alternatives(
         )
             .into_response());
     };
-    let org = &state.organisation;
+    let org = &cfg.organisation;
     let district = q.district.trim();
     if district.is_empty() {
         return Ok(bad_request(
@@ -1037,11 +1045,12 @@ async fn edit_page(
     failed: Option<(&str, OfferInput, BTreeMap<String, String>)>,
     saved: Option<&str>,
 ) -> Result<Response, AppError> {
-    let muni = &state.config.municipality;
+    let cfg = state.config_of(&p)?;
+    let muni = &p.municipality;
     let all = state.store.interventions(muni, false).await?;
     let offers = state.store.offers(muni, None).await?;
     let today = today();
-    let org = &state.organisation;
+    let org = &cfg.organisation;
     let mut entries = Vec::new();
     let (mut stale_count, mut missing_count) = (0, 0);
     for i in &all {
@@ -1120,7 +1129,8 @@ pub async fn edit_form(
     Extension(p): Extension<Principal>,
     Query(q): Query<EditQuery>,
 ) -> Result<Response, AppError> {
-    let district = editable_district(&p, &q.district, &state.organisation)?;
+    let cfg = state.config_of(&p)?;
+    let district = editable_district(&p, &q.district, &cfg.organisation)?;
     let saved = Some(q.sparat.as_str()).filter(|s| !s.is_empty());
     edit_page(&state, &p, &district, None, saved).await
 }
@@ -1152,8 +1162,9 @@ pub async fn edit_submit(
     Extension(p): Extension<Principal>,
     Form(f): Form<EditForm>,
 ) -> Result<Response, AppError> {
-    let district = editable_district(&p, &f.district, &state.organisation)?;
-    let muni = &state.config.municipality;
+    let cfg = state.config_of(&p)?;
+    let district = editable_district(&p, &f.district, &cfg.organisation)?;
+    let muni = &p.municipality;
     let Some(i) = state
         .store
         .intervention(muni, f.intervention.trim())
@@ -1226,7 +1237,8 @@ pub async fn stale(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
 ) -> Result<Response, AppError> {
-    let org = &state.organisation;
+    let cfg = state.config_of(&p)?;
+    let org = &cfg.organisation;
     let districts: Vec<&foljupp_core::District> = match p.role {
         Role::Analyst | Role::Admin => org.districts.iter().collect(),
         Role::DistrictLead => org
@@ -1236,7 +1248,7 @@ pub async fn stale(
             .collect(),
         Role::Registrant => return Err(AppError::Forbidden(Lang::Sv.t("error-forbidden"))),
     };
-    let muni = &state.config.municipality;
+    let muni = &p.municipality;
     let all = state.store.interventions(muni, false).await?;
     let offers = state.store.offers(muni, None).await?;
     let today = today();
@@ -1371,7 +1383,8 @@ pub async fn trend(
     Extension(p): Extension<Principal>,
     Query(q): Query<TrendQuery>,
 ) -> Result<Response, AppError> {
-    let muni = &state.config.municipality;
+    let cfg = state.config_of(&p)?;
+    let muni = &p.municipality;
     let all = state.store.interventions(muni, false).await?;
     let chosen = if q.intervention.is_empty() {
         all.iter()
@@ -1397,7 +1410,7 @@ pub async fn trend(
         .copied()
         .max()
         .unwrap_or(0);
-    let org = &state.organisation;
+    let org = &cfg.organisation;
     let rows = org
         .districts
         .iter()
@@ -1619,10 +1632,7 @@ pub async fn admin_list(
     Extension(p): Extension<Principal>,
     Query(q): Query<AdminListQuery>,
 ) -> Result<Response, AppError> {
-    let all = state
-        .store
-        .interventions(&state.config.municipality, true)
-        .await?;
+    let all = state.store.interventions(&p.municipality, true).await?;
     let saved = all
         .iter()
         .find(|i| i.code == q.sparat)
@@ -1652,6 +1662,10 @@ fn admin_form(
     v: InterventionInput,
     errors: BTreeMap<String, String>,
 ) -> Response {
+    let cfg = match state.config_of(p) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
     let choices = |codes: Vec<(&'static str, &'static str)>, current: &str| -> Vec<Choice> {
         codes
             .into_iter()
@@ -1704,7 +1718,7 @@ fn admin_form(
         levels,
         forms,
         categories,
-        language_codes: known_languages(state).join(", "),
+        language_codes: known_languages(&cfg).join(", "),
     };
     let mut resp = render(&page);
     if failed {
@@ -1739,17 +1753,14 @@ pub async fn admin_new_submit(
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let v = InterventionInput::from_pairs(pairs_of(&body));
-    let known = known_languages(&state);
+    let cfg = state.config_of(&p)?;
+    let known = known_languages(&cfg);
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     let i = match v.decode(&known) {
         Ok(i) => i,
         Err(errors) => return Ok(admin_form(&state, &p, true, v, errors)),
     };
-    match state
-        .store
-        .create_intervention(&state.config.municipality, &i)
-        .await
-    {
+    match state.store.create_intervention(&p.municipality, &i).await {
         Ok(()) => {}
         Err(foljupp_store::StoreError::Conflict(msg)) => {
             let errors = BTreeMap::from([("code".to_string(), msg)]);
@@ -1766,11 +1777,7 @@ pub async fn admin_edit_form(
     Extension(p): Extension<Principal>,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let Some(i) = state
-        .store
-        .intervention(&state.config.municipality, &code)
-        .await?
-    else {
+    let Some(i) = state.store.intervention(&p.municipality, &code).await? else {
         return Err(AppError::NotFound);
     };
     Ok(admin_form(
@@ -1790,7 +1797,7 @@ pub async fn admin_edit_submit(
 ) -> Result<Response, AppError> {
     if state
         .store
-        .intervention(&state.config.municipality, &code)
+        .intervention(&p.municipality, &code)
         .await?
         .is_none()
     {
@@ -1799,16 +1806,14 @@ pub async fn admin_edit_submit(
     let mut v = InterventionInput::from_pairs(pairs_of(&body));
     // The code is the stable key that offers, URLs and the follow-up use.
     v.code = code;
-    let known = known_languages(&state);
+    let cfg = state.config_of(&p)?;
+    let known = known_languages(&cfg);
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     let i = match v.decode(&known) {
         Ok(i) => i,
         Err(errors) => return Ok(admin_form(&state, &p, false, v, errors)),
     };
-    state
-        .store
-        .update_intervention(&state.config.municipality, &i)
-        .await?;
+    state.store.update_intervention(&p.municipality, &i).await?;
     tracing::info!(intervention = %i.code, "catalogue intervention changed");
     Ok(Redirect::to(&format!("/admin/katalog?sparat={}", i.code)).into_response())
 }

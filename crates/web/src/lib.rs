@@ -28,8 +28,8 @@ pub use auth::{hash_password, sha256_hex, verify_password, Principal};
 pub use error::AppError;
 
 use axum::Router;
-use foljupp_core::{FormSet, Organisation};
-use foljupp_store::Store;
+use foljupp_core::MunicipalConfig;
+use foljupp_store::{Store, StoreError};
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -37,7 +37,9 @@ use std::sync::Arc;
 /// Settings of a running server.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// The municipality this installation serves.
+    /// The municipality an installation serves by default: public pages
+    /// without a municipality of their own (the catalogue) show this one,
+    /// and an empty database starts with its configuration.
     pub municipality: String,
     /// Cookies get `Secure` and responses HSTS: set when served behind TLS.
     pub secure_cookies: bool,
@@ -102,8 +104,8 @@ pub struct Metrics {
 
 pub struct AppState {
     pub store: Store,
-    pub organisation: Organisation,
-    pub forms: FormSet,
+    /// Every municipality's organisation and forms in force.
+    pub configs: ConfigRegistry,
     pub config: WebConfig,
     pub metrics: Metrics,
     pub throttle: throttle::LoginThrottle,
@@ -116,14 +118,58 @@ pub struct AppState {
 
 pub type SharedState = Arc<AppState>;
 
+/// The municipalities' configurations in force, shared by every request
+/// and replaced whole when an admin saves a change (or another process
+/// does: see [`AppState::reload_configs`]).
+#[derive(Default)]
+pub struct ConfigRegistry {
+    inner: std::sync::RwLock<std::collections::BTreeMap<String, (i64, Arc<MunicipalConfig>)>>,
+}
+
+impl ConfigRegistry {
+    /// A municipality's configuration and its revision.
+    pub fn get(&self, municipality: &str) -> Option<(i64, Arc<MunicipalConfig>)> {
+        self.inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(municipality)
+            .cloned()
+    }
+
+    pub fn set(&self, revision: i64, config: MunicipalConfig) {
+        self.inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(config.code().to_string(), (revision, Arc::new(config)));
+    }
+
+    /// Every municipality's configuration, by code.
+    pub fn all(&self) -> Vec<Arc<MunicipalConfig>> {
+        self.inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .map(|(_, c)| c.clone())
+            .collect()
+    }
+}
+
 impl AppState {
-    pub fn new(store: Store, organisation: Organisation, config: WebConfig) -> SharedState {
-        let forms = store.forms().clone();
+    /// The state of a server on `store`: the municipalities' configurations
+    /// are read from it; an empty installation starts with the default
+    /// municipality's (Stockholm's shipped organisation and forms).
+    pub async fn load(store: Store, config: WebConfig) -> Result<SharedState, StoreError> {
+        ensure_default_config(&store, &config.municipality).await?;
+        let state = AppState::new(store, config);
+        state.reload_configs().await?;
+        Ok(state)
+    }
+
+    fn new(store: Store, config: WebConfig) -> SharedState {
         let sso = config.oidc.clone().map(oidc::Sso::new);
         Arc::new(AppState {
             store,
-            organisation,
-            forms,
+            configs: ConfigRegistry::default(),
             config,
             metrics: Metrics::default(),
             throttle: throttle::LoginThrottle::default(),
@@ -131,6 +177,59 @@ impl AppState {
             parent_guesses: parents::GuessLimiter::default(),
             report_cache: report::ReportCache::default(),
         })
+    }
+
+    /// Reads every municipality's newest configuration revision.
+    pub async fn reload_configs(&self) -> Result<(), StoreError> {
+        for (code, rev) in self.store.newest_revisions().await? {
+            if self.configs.get(&code).is_none_or(|(r, _)| r != rev) {
+                if let Some(c) = self.store.config_at(&code, rev).await? {
+                    self.configs.set(rev, c);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The configuration of a municipality (an account's, a link's).
+    pub fn municipality(&self, code: &str) -> Result<Arc<MunicipalConfig>, AppError> {
+        self.configs
+            .get(code)
+            .map(|(_, c)| c)
+            .ok_or_else(|| AppError::Internal(format!("kommunen {code} saknar konfiguration")))
+    }
+
+    /// The municipality a public page shows: the signed-in account's, or
+    /// the installation's default one.
+    pub fn public_config(&self, p: Option<&Principal>) -> Result<Arc<MunicipalConfig>, AppError> {
+        self.municipality(p.map_or(self.config.municipality.as_str(), |p| {
+            p.municipality.as_str()
+        }))
+    }
+
+    /// The configuration of the signed-in account's municipality.
+    pub fn config_of(&self, p: &Principal) -> Result<Arc<MunicipalConfig>, AppError> {
+        self.municipality(&p.municipality)
+    }
+}
+
+/// Saves the default municipality's shipped configuration when the database
+/// has none (a new installation, or one made before configurations were
+/// stored).
+pub async fn ensure_default_config(store: &Store, municipality: &str) -> Result<(), StoreError> {
+    if !store.newest_revisions().await?.is_empty() {
+        return Ok(());
+    }
+    let config = if municipality == "stockholm" {
+        MunicipalConfig::stockholm()
+    } else {
+        MunicipalConfig::new_municipality(municipality, municipality)
+            .map_err(|e| StoreError::Conflict(e.to_string()))?
+    };
+    match store.save_config(&config, 0, report::today()).await {
+        // Another process seeded it first.
+        Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -146,15 +245,14 @@ pub async fn serve(
     addr: SocketAddr,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
     // The catalogue of support ships with the seeds' interventions; a new
-    // database gets them on first start (admins edit them afterwards).
-    state
-        .store
-        .ensure_catalogue(
-            &state.config.municipality,
-            &foljupp_core::catalogue::default_interventions(),
-        )
-        .await
-        .map_err(std::io::Error::other)?;
+    // municipality gets them on first start (admins edit them afterwards).
+    for m in state.configs.all() {
+        state
+            .store
+            .ensure_catalogue(m.code(), &foljupp_core::catalogue::default_interventions())
+            .await
+            .map_err(std::io::Error::other)?;
+    }
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     // Expired parent links forget their registration within minutes, even
@@ -166,6 +264,18 @@ pub async fn serve(
             every.tick().await;
             if let Err(e) = store.tidy_parent_links(foljupp_store::now_unix()).await {
                 tracing::warn!(error = %e, "tidying parent links failed");
+            }
+        }
+    });
+    // A configuration imported by another process (`foljupp config
+    // import`) is picked up within seconds, without a restart.
+    let reloading = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            if let Err(e) = reloading.reload_configs().await {
+                tracing::warn!(error = %e, "reading the configurations failed");
             }
         }
     });

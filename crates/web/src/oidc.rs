@@ -455,10 +455,15 @@ async fn sign_on(
             role_values
         ))));
     };
+    // Single sign-on accounts belong to the installation's default
+    // municipality (one identity provider per municipality).
+    let home = state
+        .public_config(None)
+        .map_err(|e| named(Refusal::Denied(e.to_string())))?;
     let district = if role.is_district_bound() {
         let d = claim_strings(extra.get(&cfg.district_claim))
             .into_iter()
-            .find(|d| state.organisation.district(d).is_some());
+            .find(|d| home.organisation.district(d).is_some());
         match d {
             Some(d) => Some(d),
             None => {

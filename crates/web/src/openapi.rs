@@ -342,5 +342,8 @@ pub fn document(forms: &FormSet, org: &Organisation) -> Value {
 
 /// `GET /api/v1/openapi.json`.
 pub async fn serve(State(state): State<SharedState>) -> Response {
-    Json(document(&state.forms, &state.organisation)).into_response()
+    match state.public_config(None) {
+        Ok(cfg) => Json(document(&cfg.forms, &cfg.organisation)).into_response(),
+        Err(e) => e.into_response(),
+    }
 }

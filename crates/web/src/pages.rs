@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use foljupp_core::forms::DecodeContext;
-use foljupp_core::{Input, Kind};
+use foljupp_core::{Input, Kind, MunicipalConfig};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -380,16 +380,17 @@ pub async fn logout(
 pub async fn register_pick(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
-) -> Response {
-    render(&PickPage {
+) -> Result<Response, AppError> {
+    let cfg = state.config_of(&p)?;
+    Ok(render(&PickPage {
         ui: Lang::Sv,
         title: Lang::Sv.t("register-title"),
         nav: Nav::of(&p),
         kinds: Kind::ALL
             .iter()
-            .map(|k| (k.code(), state.forms.kind(*k).label_sv.clone()))
+            .map(|k| (k.code(), cfg.forms.kind(*k).label_sv.clone()))
             .collect(),
-    })
+    }))
 }
 
 fn parse_kind(s: &str) -> Result<Kind, AppError> {
@@ -398,7 +399,7 @@ fn parse_kind(s: &str) -> Result<Kind, AppError> {
 
 /// Default values of a new form: today, and the district and unit this
 /// device registered for last (or the user's own district).
-fn defaults(state: &SharedState, p: &Principal, headers: &HeaderMap) -> Input {
+fn defaults(cfg: &MunicipalConfig, p: &Principal, headers: &HeaderMap) -> Input {
     let mut v = Input::new();
     let today = time::OffsetDateTime::now_utc().date();
     v.insert("date".into(), vec![foljupp_core::format_date(today)]);
@@ -413,9 +414,9 @@ fn defaults(state: &SharedState, p: &Principal, headers: &HeaderMap) -> Input {
             unit.clear();
         }
     }
-    if state.organisation.district(&district).is_some() {
+    if cfg.organisation.district(&district).is_some() {
         v.insert("district".into(), vec![district]);
-        if state.organisation.unit(&unit).is_some() {
+        if cfg.organisation.unit(&unit).is_some() {
             v.insert("unit".into(), vec![unit]);
         }
     }
@@ -432,10 +433,14 @@ fn form_page(
     saved: bool,
     parent: Option<crate::parents::ParentOffer>,
 ) -> Response {
-    let def = state.forms.kind(kind);
+    let cfg = match state.config_of(p) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let def = cfg.forms.kind(kind);
     let view = FormView {
-        forms: &state.forms,
-        org: &state.organisation,
+        forms: &cfg.forms,
+        org: &cfg.organisation,
         kind: def,
         lang: Lang::Sv,
         values,
@@ -470,7 +475,7 @@ pub async fn register_form(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let kind = parse_kind(&kind)?;
-    let values = defaults(&state, &p, &headers);
+    let values = defaults(&*state.config_of(&p)?, &p, &headers);
     Ok(form_page(
         &state,
         &p,
@@ -489,6 +494,7 @@ pub async fn register_submit(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
+    let cfg = state.config_of(&p)?;
     let kind = parse_kind(&kind)?;
     let mut pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let submission = pairs
@@ -499,11 +505,11 @@ pub async fn register_submit(
     let (input, raw, participant_error) = html::form_input(pairs);
     let today = time::OffsetDateTime::now_utc().date();
     let ctx = DecodeContext {
-        organisation: &state.organisation,
+        organisation: &cfg.organisation,
         today,
     };
     let mut errors: BTreeMap<String, String> = BTreeMap::new();
-    let decoded = state.forms.decode(kind, &input, &ctx);
+    let decoded = cfg.forms.decode(kind, &input, &ctx);
     if let Err(errs) = &decoded {
         for e in errs {
             errors
@@ -532,7 +538,7 @@ pub async fn register_submit(
         }
     };
     let regs = std::slice::from_ref(&reg);
-    let municipality = &state.config.municipality;
+    let municipality = &p.municipality;
     let once = match &submission {
         Some(token) => {
             // The fingerprint is the decoded registration: the same form
@@ -569,7 +575,7 @@ pub async fn register_submit(
     // The registration is saved whatever happens to the parent's link: a
     // failure here only means the parent cannot answer through one.
     let parent = match ids.first() {
-        Some(id) => match crate::parents::create_link(&state, &reg, id).await {
+        Some(id) => match crate::parents::create_link(&state, &cfg.forms, &reg, id).await {
             Ok(link) => {
                 link.map(|(code, multi)| crate::parents::offer(&state, &headers, &code, multi))
             }

@@ -21,7 +21,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use foljupp_core::parents::{decode_parent_answers, parent_survey, ANSWER_LIST};
-use foljupp_core::{Input, Registration};
+use foljupp_core::{FormSet, Input, Registration};
 use foljupp_store::{AnswerOutcome, LinkState, ParentLink};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -62,10 +62,11 @@ fn code_hash(code: &str) -> String {
 /// takes many answers.
 pub async fn create_link(
     state: &SharedState,
+    forms: &FormSet,
     reg: &Registration,
     registration_id: &str,
 ) -> Result<Option<(String, bool)>, AppError> {
-    let Some(survey) = parent_survey(&state.forms, reg) else {
+    let Some(survey) = parent_survey(forms, reg) else {
         return Ok(None);
     };
     let lifetime = if survey.multi {
@@ -303,36 +304,29 @@ fn choose_lang(asked: Option<&str>, headers: &HeaderMap) -> &'static ParentLangu
 /// A question's text in the page's language: the kind's own wording from
 /// the Fluent file, else the form definitions' Swedish text (a question an
 /// admin added before it was translated).
-fn question_text(state: &SharedState, lang: &ParentLanguage, link: &ParentLink, q: &str) -> String {
+fn question_text(forms: &FormSet, lang: &ParentLanguage, link: &ParentLink, q: &str) -> String {
     let key = format!("parent-q-{}-{q}", link.kind.code());
     lang.try_t(&key)
         .or_else(|| Lang::Sv.t_opt(&key))
-        .or_else(|| state.forms.questions.get(q).map(|(sv, _)| sv.clone()))
-        .or_else(|| {
-            state
-                .forms
-                .kind(link.kind)
-                .field(q)
-                .map(|f| f.label_sv.clone())
-        })
+        .or_else(|| forms.questions.get(q).map(|(sv, _)| sv.clone()))
+        .or_else(|| forms.kind(link.kind).field(q).map(|f| f.label_sv.clone()))
         .unwrap_or_else(|| q.to_string())
 }
 
-fn answer_text(lang: &ParentLanguage, state: &SharedState, code: &str) -> String {
+fn answer_text(lang: &ParentLanguage, forms: &FormSet, code: &str) -> String {
     lang.try_t(&format!("parent-a-{code}"))
-        .unwrap_or_else(|| state.forms.label(ANSWER_LIST, code).to_string())
+        .unwrap_or_else(|| forms.label(ANSWER_LIST, code).to_string())
 }
 
 fn form_of(
-    state: &SharedState,
+    forms: &FormSet,
     lang: &ParentLanguage,
     link: &ParentLink,
     path: &str,
     given: &Input,
     errors: &[foljupp_core::FieldError],
 ) -> ParentForm {
-    let codes: Vec<String> = state
-        .forms
+    let codes: Vec<String> = forms
         .list(ANSWER_LIST)
         .map(|l| l.active().map(|o| o.code.clone()).collect())
         .unwrap_or_default();
@@ -343,7 +337,7 @@ fn form_of(
             .iter()
             .map(|q| QuestionView {
                 name: q.clone(),
-                legend: question_text(state, lang, link, q),
+                legend: question_text(forms, lang, link, q),
                 error: errors
                     .iter()
                     .any(|e| &e.field == q)
@@ -353,7 +347,7 @@ fn form_of(
                     .map(|c| AnswerView {
                         id: format!("{q}-{c}"),
                         code: c.clone(),
-                        label: answer_text(lang, state, c),
+                        label: answer_text(lang, forms, c),
                         checked: given.get(q).is_some_and(|vs| vs.iter().any(|v| v == c)),
                     })
                     .collect(),
@@ -457,7 +451,8 @@ pub async fn show(
         return Ok(refusal(lang, &path, &link));
     };
     let mut page = ParentPage::new(lang, &path, "parent-title");
-    page.form = Some(form_of(&state, lang, &link, &path, &Input::new(), &[]));
+    let cfg = state.municipality(&link.municipality)?;
+    page.form = Some(form_of(&cfg.forms, lang, &link, &path, &Input::new(), &[]));
     Ok(page.respond(StatusCode::OK))
 }
 
@@ -483,7 +478,8 @@ pub async fn answer(
     let LinkState::Open(link) = link else {
         return Ok(refusal(lang, &path, &link));
     };
-    let answers = match decode_parent_answers(&state.forms, &link.questions, &input) {
+    let cfg = state.municipality(&link.municipality)?;
+    let answers = match decode_parent_answers(&cfg.forms, &link.questions, &input) {
         Ok(a) if !a.is_empty() => a,
         result => {
             let errors = result.err().unwrap_or_default();
@@ -493,7 +489,7 @@ pub async fn answer(
             } else {
                 lang.t("parent-invalid-answer")
             });
-            page.form = Some(form_of(&state, lang, &link, &path, &input, &errors));
+            page.form = Some(form_of(&cfg.forms, lang, &link, &path, &input, &errors));
             return Ok(page.respond(StatusCode::UNPROCESSABLE_ENTITY));
         }
     };

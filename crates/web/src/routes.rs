@@ -603,11 +603,9 @@ mod tests {
         )
         .await
         .unwrap_or_else(|e| panic!("store: {e}"));
-        let state = crate::AppState::new(
-            store,
-            foljupp_core::Organisation::stockholm(),
-            crate::WebConfig::default(),
-        );
+        let state = crate::AppState::load(store, crate::WebConfig::default())
+            .await
+            .unwrap_or_else(|e| panic!("state: {e}"));
         let app = with_layers(state, routes().route("/unruled", get(|| async { "open" })));
         let resp = app
             .oneshot(

@@ -1,7 +1,7 @@
 //! Shared helpers of the integration tests: the real server on a random
 //! port with a fresh database of each backend, accounts, tokens, login.
 
-use foljupp_core::{FormSet, Organisation, Role};
+use foljupp_core::{FormSet, Role};
 use foljupp_store::{testing, Store};
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
@@ -37,7 +37,9 @@ impl App {
         addr: SocketAddr,
     ) -> App {
         let store = Store::open(&db_url, FormSet::defaults()).await.unwrap();
-        let state = foljupp_web::AppState::new(store.clone(), Organisation::stockholm(), config);
+        let state = foljupp_web::AppState::load(store.clone(), config)
+            .await
+            .unwrap();
         let (addr, _handle) = foljupp_web::serve(state, addr).await.unwrap();
         App {
             backend,

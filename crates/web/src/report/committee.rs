@@ -96,8 +96,8 @@ fn change_words(x: f64) -> String {
 pub async fn build(state: &SharedState, sel: &Selection) -> Result<Committee, AppError> {
     let mut req = sel.req.clone();
     req.compare = true;
-    let regs = load(state, req.load_period()).await?;
-    let report = foljupp_stats::build_report(&state.organisation, &regs, &req);
+    let regs = load(state, &sel.cfg, req.load_period()).await?;
+    let report = foljupp_stats::build_report(&sel.cfg.organisation, &regs, &req);
     let previous = req
         .previous_window()
         .map(|w| {
@@ -107,12 +107,12 @@ pub async fn build(state: &SharedState, sel: &Selection) -> Result<Committee, Ap
                 .unwrap_or_default()
         })
         .unwrap_or_default();
-    Ok(compose(state, sel, &report, &previous))
+    Ok(compose(sel, &report, &previous))
 }
 
-fn compose(state: &SharedState, sel: &Selection, r: &Report, prev: &Kpis) -> Committee {
+fn compose(sel: &Selection, r: &Report, prev: &Kpis) -> Committee {
     let k = &r.kpis;
-    let scope = sel.scope_label(state);
+    let scope = sel.scope_label();
     let period = sel.period_label();
     let prev_label = match sel.unit {
         super::Unit::Year(y) => (y - 1).to_string(),
@@ -170,7 +170,7 @@ fn compose(state: &SharedState, sel: &Selection, r: &Report, prev: &Kpis) -> Com
     if r.breakdowns_withheld.is_some() {
         s.paragraphs.push(WITHHELD_TEXT.to_string());
     } else {
-        let t = breakdown_table(state, r, "how_found", &scope, &period);
+        let t = breakdown_table(&sel.cfg, r, "how_found", &scope, &period);
         let ranked: Vec<(String, Option<f64>, String)> = t
             .rows
             .iter()
@@ -357,7 +357,7 @@ fn compose(state: &SharedState, sel: &Selection, r: &Report, prev: &Kpis) -> Com
             format!("Per stadsdelsförvaltning, {period}"),
             columns,
         );
-        for d in &state.organisation.districts {
+        for d in sel.cfg.organisation.reported_districts(sel.req.period.to) {
             if let Some(dr) = r.district(&d.code) {
                 t.row(
                     d.name.clone(),

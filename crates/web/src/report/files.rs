@@ -19,7 +19,8 @@ pub async fn render(
     req: ReportRequest,
     format: &str,
 ) -> Result<Vec<u8>, AppError> {
-    let sel = Selection::of_request(req);
+    let cfg = state.municipality(&req.municipality)?;
+    let sel = Selection::of_request(req, cfg);
     match format {
         "json" => {
             let report = super::load_report(state, &sel.req).await?;

@@ -16,16 +16,17 @@ pub mod views;
 use crate::api::ReportQuery;
 use crate::auth::Principal;
 use crate::{AppError, SharedState};
-use foljupp_core::{Date, Period, Registration, Tertial};
+use foljupp_core::{Date, MunicipalConfig, Period, Registration, Tertial};
 use foljupp_stats::{Report, ReportRequest};
 use foljupp_store::StoreError;
 
 /// The report for `req`, over every district's registrations (the
 /// suppression pattern must not depend on the scope asked for) and every
 /// day the request needs (see [`ReportRequest::load_period`]).
-pub async fn load_report(state: &SharedState, req: &ReportRequest) -> Result<Report, StoreError> {
-    let rollup = state.report_cache.current(state).await?;
-    Ok(rollup.report(&state.organisation, req))
+pub async fn load_report(state: &SharedState, req: &ReportRequest) -> Result<Report, AppError> {
+    let cfg = state.municipality(&req.municipality)?;
+    let rollup = state.report_cache.current(state, &cfg).await?;
+    Ok(rollup.report(&cfg.organisation, req))
 }
 
 /// The municipality's registrations counted by district and day
@@ -34,24 +35,38 @@ pub async fn load_report(state: &SharedState, req: &ReportRequest) -> Result<Rep
 /// process (an import, a restore), changes it in its own transaction, so a
 /// report never misses a committed write. Reports equal a plain
 /// recomputation (property test in crates/stats/tests/rollup.rs).
+/// Per municipality, with the configuration it was counted under (its
+/// question mappings shape the counts).
 #[derive(Default)]
 pub struct ReportCache {
-    built: tokio::sync::Mutex<Option<(Option<String>, std::sync::Arc<foljupp_stats::Rollup>)>>,
+    #[allow(clippy::type_complexity)]
+    built: tokio::sync::Mutex<
+        std::collections::BTreeMap<
+            String,
+            (
+                Option<String>,
+                std::sync::Arc<MunicipalConfig>,
+                std::sync::Arc<foljupp_stats::Rollup>,
+            ),
+        >,
+    >,
 }
 
 impl ReportCache {
-    /// The rollup for the current data version, rebuilt if it is stale.
+    /// The rollup of a municipality for the current data version and
+    /// configuration, rebuilt if it is stale.
     pub async fn current(
         &self,
         state: &SharedState,
+        cfg: &std::sync::Arc<MunicipalConfig>,
     ) -> Result<std::sync::Arc<foljupp_stats::Rollup>, StoreError> {
         // Read the version before counting: a write that lands meanwhile
         // makes the next request rebuild again, never leaves it out.
         let version = state.store.data_version().await?;
         // One rebuild at a time; requests meanwhile wait for it.
         let mut built = self.built.lock().await;
-        if let Some((v, rollup)) = built.as_ref() {
-            if *v == version {
+        if let Some((v, c, rollup)) = built.get(cfg.code()) {
+            if *v == version && std::sync::Arc::ptr_eq(c, cfg) {
                 return Ok(rollup.clone());
             }
         }
@@ -61,23 +76,37 @@ impl ReportCache {
         let last = today().year() + 1;
         for year in 2000..=last {
             if let Some(period) = Period::year(year) {
-                for r in load(state, period).await? {
+                for r in load(state, cfg, period).await? {
                     rollup.add(&r);
                 }
             }
         }
         let rollup = std::sync::Arc::new(rollup);
-        *built = Some((version, rollup.clone()));
+        built.insert(
+            cfg.code().to_string(),
+            (version, cfg.clone(), rollup.clone()),
+        );
         Ok(rollup)
     }
 }
 
-/// Every registration of the municipality in `period`.
-pub async fn load(state: &SharedState, period: Period) -> Result<Vec<Registration>, StoreError> {
-    state
+/// Every registration of a municipality in `period`, as the report counts
+/// it: with the configuration's question mappings applied.
+pub async fn load(
+    state: &SharedState,
+    cfg: &MunicipalConfig,
+    period: Period,
+) -> Result<Vec<Registration>, StoreError> {
+    let mut regs = state
         .store
-        .load_registrations(&state.config.municipality, period, None, None)
-        .await
+        .load_registrations(cfg.code(), period, None, None)
+        .await?;
+    if !cfg.forms.mappings.is_empty() {
+        for r in &mut regs {
+            cfg.forms.apply_mappings(r);
+        }
+    }
+    Ok(regs)
 }
 
 /// What kind of period was asked for.
@@ -93,6 +122,8 @@ pub enum Unit {
 #[derive(Debug, Clone)]
 pub struct Selection {
     pub req: ReportRequest,
+    /// The configuration of the report's municipality.
+    pub cfg: std::sync::Arc<MunicipalConfig>,
     pub unit: Unit,
     /// The selection as a query string (without a leading `?`).
     pub query: String,
@@ -121,6 +152,7 @@ impl Selection {
         q: &ReportQuery,
         path_district: Option<&str>,
     ) -> Result<Selection, AppError> {
+        let cfg = state.config_of(&p)?;
         let today = today();
         let (from, to) = (given(&q.from), given(&q.to));
         let ranged = from.is_some() || to.is_some();
@@ -160,7 +192,7 @@ impl Selection {
             asked
         };
         if let Some(d) = &district {
-            if state.organisation.district(d).is_none() {
+            if cfg.organisation.district(d).is_none() {
                 return Err(if path_district.is_some() {
                     AppError::NotFound
                 } else {
@@ -217,13 +249,14 @@ impl Selection {
 
         Ok(Selection {
             req: ReportRequest {
-                municipality: state.config.municipality.clone(),
+                municipality: p.municipality.clone(),
                 district,
                 period,
                 as_of,
                 compare,
                 threshold: state.config.threshold,
             },
+            cfg,
             unit,
             query,
             year: period.from.year(),
@@ -246,7 +279,7 @@ impl Selection {
 
     /// The selection of a request made outside the web (the command line):
     /// full access, the period as given.
-    pub fn of_request(req: ReportRequest) -> Selection {
+    pub fn of_request(req: ReportRequest, cfg: std::sync::Arc<MunicipalConfig>) -> Selection {
         let p = req.period;
         let unit = match (p.as_year(), p.as_tertial()) {
             (Some(y), _) => Unit::Year(y),
@@ -255,6 +288,7 @@ impl Selection {
         };
         let ranged = unit == Unit::Range;
         Selection {
+            cfg,
             unit,
             query: String::new(),
             year: p.from.year(),
@@ -296,10 +330,10 @@ impl Selection {
     }
 
     /// The municipality's or the district's name.
-    pub fn scope_label(&self, state: &SharedState) -> String {
+    pub fn scope_label(&self) -> String {
         match &self.req.district {
-            Some(d) => state.organisation.district_name(d).to_string(),
-            None => state.organisation.name.clone(),
+            Some(d) => self.cfg.organisation.district_name(d).to_string(),
+            None => self.cfg.organisation.name.clone(),
         }
     }
 

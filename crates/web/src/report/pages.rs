@@ -38,13 +38,7 @@ pub struct Picker {
 }
 
 impl Picker {
-    fn new(
-        state: &SharedState,
-        p: &Principal,
-        sel: &Selection,
-        action: &str,
-        full: bool,
-    ) -> Picker {
+    fn new(p: &Principal, sel: &Selection, action: &str, full: bool) -> Picker {
         Picker {
             action: action.to_string(),
             year: sel.year,
@@ -54,10 +48,10 @@ impl Picker {
             to: sel.to.clone(),
             compare: sel.req.compare,
             district: sel.req.district.clone().unwrap_or_default(),
-            districts: state
+            districts: sel
+                .cfg
                 .organisation
-                .districts
-                .iter()
+                .reported_districts(sel.req.period.to)
                 .map(|d| (d.code.clone(), d.name.clone()))
                 .collect(),
             district_choice: !p.role.is_district_bound(),
@@ -245,13 +239,12 @@ async fn dashboard(
 ) -> Result<Response, AppError> {
     let (sel, error) = select(&state, &p, &q, path_district.as_deref())?;
     let d = views::dashboard(&state, &sel).await?;
-    let scope = sel.scope_label(&state);
+    let scope = sel.scope_label();
     let period = sel.period_label();
     let district_links = if sel.req.district.is_none() {
-        state
+        sel.cfg
             .organisation
-            .districts
-            .iter()
+            .reported_districts(sel.req.period.to)
             .map(|d| {
                 let query = strip_district(&sel.query);
                 (format!("/oversikt/{}?{query}", d.code), d.name.clone())
@@ -266,7 +259,7 @@ async fn dashboard(
         title: format!("Översikt: {scope} {period}"),
         nav: Nav::of(&p),
         heading: format!("Översikt: {scope} {period}"),
-        picker: Picker::new(&state, &p, &sel, "/oversikt", true).explain(&q, error.clone()),
+        picker: Picker::new(&p, &sel, "/oversikt", true).explain(&q, error.clone()),
         links: links(&p, &sel),
         page: "oversikt",
         exports,
@@ -294,7 +287,7 @@ pub async fn gender(
 ) -> Result<Response, AppError> {
     let (sel, error) = select(&state, &p, &q, None)?;
     let g = views::gender(&state, &sel).await?;
-    let scope = sel.scope_label(&state);
+    let scope = sel.scope_label();
     let span = match (g.years.first(), g.years.last()) {
         (Some(a), Some(b)) => format!("{a}–{b}"),
         _ => sel.period_label(),
@@ -304,7 +297,7 @@ pub async fn gender(
         title: format!("Jämställdhetsanalys: {scope} {span}"),
         nav: Nav::of(&p),
         heading: format!("Jämställdhetsanalys: {scope} {span}"),
-        picker: Picker::new(&state, &p, &sel, "/jamstalldhet", false).explain(&q, error.clone()),
+        picker: Picker::new(&p, &sel, "/jamstalldhet", false).explain(&q, error.clone()),
         links: links(&p, &sel),
         page: "jamstalldhet",
         exports: crate::routes::REPORTING.contains(&p.role),
@@ -325,7 +318,7 @@ pub async fn committee(
         ui: Lang::Sv,
         title: report.title.clone(),
         nav: Nav::of(&p),
-        picker: Picker::new(&state, &p, &sel, "/rapport", true).explain(&q, error.clone()),
+        picker: Picker::new(&p, &sel, "/rapport", true).explain(&q, error.clone()),
         links: links(&p, &sel),
         query: sel.query.clone(),
         report,
@@ -372,13 +365,13 @@ pub async fn completeness(
 ) -> Result<Response, AppError> {
     let (sel, error) = select(&state, &p, &q, None)?;
     let c = views::completeness(&state, &sel).await?;
-    let scope = sel.scope_label(&state);
+    let scope = sel.scope_label();
     let page = CompletenessPage {
         ui: Lang::Sv,
         title: format!("Inrapportering: {scope} {}", sel.year),
         nav: Nav::of(&p),
         heading: format!("Inrapportering: {scope} {}", sel.year),
-        picker: Picker::new(&state, &p, &sel, "/inrapportering", false).explain(&q, error.clone()),
+        picker: Picker::new(&p, &sel, "/inrapportering", false).explain(&q, error.clone()),
         links: links(&p, &sel),
         page: "inrapportering",
         exports: true,

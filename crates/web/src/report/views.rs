@@ -7,7 +7,7 @@ use super::svg::{self, Group, Series};
 use super::table::{DataTable, Val};
 use super::{load, today, Selection, Unit};
 use crate::{AppError, SharedState};
-use foljupp_core::{Kind, Period, Tertial};
+use foljupp_core::{Kind, MunicipalConfig, Period, Tertial};
 use foljupp_stats::{Breakdown, Cell, Kpi, Kpis, Report, ReportRequest};
 use std::collections::BTreeMap;
 
@@ -170,7 +170,7 @@ pub fn kpi_table(report: &Report, scope: &str) -> DataTable {
 }
 
 /// KPIs of every district, with bars of conversations.
-fn districts_figure(state: &SharedState, report: &Report, period: &str) -> Figure {
+fn districts_figure(cfg: &MunicipalConfig, report: &Report, period: &str) -> Figure {
     let codes = [
         "conversations",
         "new_contacts",
@@ -188,7 +188,7 @@ fn districts_figure(state: &SharedState, report: &Report, period: &str) -> Figur
         columns,
     );
     let mut groups = Vec::new();
-    for d in &state.organisation.districts {
+    for d in &cfg.organisation.districts {
         let Some(dr) = report.district(&d.code) else {
             continue;
         };
@@ -293,7 +293,7 @@ fn trend_figure(regs: &[foljupp_core::Registration], req: &ReportRequest, year: 
 /// One breakdown as a table: codes ranked by the scope's count (hidden
 /// cells last), the scope's column, and each district's for the city.
 pub fn breakdown_table(
-    state: &SharedState,
+    cfg: &MunicipalConfig,
     report: &Report,
     name: &str,
     scope: &str,
@@ -318,7 +318,13 @@ pub fn breakdown_table(
     let city = report.scope.district.is_none();
     let mut columns = vec!["Svar eller kategori".to_string(), scope.to_string()];
     if city {
-        columns.extend(state.organisation.districts.iter().map(|d| d.name.clone()));
+        columns.extend(
+            cfg.organisation
+                .districts
+                .iter()
+                .filter(|d| report.districts.contains_key(&d.code))
+                .map(|d| d.name.clone()),
+        );
     }
     let mut t = DataTable::new(
         name,
@@ -328,23 +334,29 @@ pub fn breakdown_table(
     for code in &codes {
         let mut cells = vec![cell_val(scope_b, code)];
         if city {
-            cells.extend(state.organisation.districts.iter().map(|d| {
-                cell_val(
-                    report.district(&d.code).and_then(|dr| dr.breakdown(name)),
-                    code,
-                )
-            }));
+            cells.extend(
+                cfg.organisation
+                    .districts
+                    .iter()
+                    .filter(|d| report.districts.contains_key(&d.code))
+                    .map(|d| {
+                        cell_val(
+                            report.district(&d.code).and_then(|dr| dr.breakdown(name)),
+                            code,
+                        )
+                    }),
+            );
         }
         t.row(
-            labels::code(&state.forms, &state.organisation, name, code),
+            labels::code(&cfg.forms, &cfg.organisation, name, code),
             cells,
         );
     }
     t
 }
 
-fn how_found_figure(state: &SharedState, report: &Report, scope: &str, period: &str) -> Figure {
-    let table = breakdown_table(state, report, "how_found", scope, period);
+fn how_found_figure(cfg: &MunicipalConfig, report: &Report, scope: &str, period: &str) -> Figure {
+    let table = breakdown_table(cfg, report, "how_found", scope, period);
     let groups: Vec<Group> = table
         .rows
         .iter()
@@ -403,12 +415,12 @@ pub const ANSWER_SERIES: [Series<'static>; 4] = [
     },
 ];
 
-fn answers_figure(state: &SharedState, report: &Report, period: &str) -> Figure {
+fn answers_figure(cfg: &MunicipalConfig, report: &Report, period: &str) -> Figure {
     let mut columns = vec!["Fråga".to_string()];
     columns.extend(
         ANSWERS
             .iter()
-            .map(|a| state.forms.label("answer", a).to_string()),
+            .map(|a| cfg.forms.label("answer", a).to_string()),
     );
     let mut t = DataTable::new(
         "svar",
@@ -471,31 +483,31 @@ pub async fn dashboard(state: &SharedState, sel: &Selection) -> Result<Dashboard
     if let Some(first) = trend.first() {
         span.from = span.from.min(first.first_day());
     }
-    let regs = load(state, span).await?;
-    let mut report = foljupp_stats::build_report(&state.organisation, &regs, req);
+    let regs = load(state, &sel.cfg, span).await?;
+    let mut report = foljupp_stats::build_report(&sel.cfg.organisation, &regs, req);
     // A year still running gets its projection, from today.
     if req.as_of.is_none() && sel.unit == Unit::Year(today().year()) {
         let mut with_as_of = req.clone();
         with_as_of.as_of = Some(today());
         with_as_of.compare = false;
-        let projected = foljupp_stats::build_report(&state.organisation, &regs, &with_as_of);
+        let projected = foljupp_stats::build_report(&sel.cfg.organisation, &regs, &with_as_of);
         if let Some(v) = projected.kpis.get("projection_full_year").copied() {
             report.kpis.insert("projection_full_year".into(), v);
         }
     }
-    let scope = sel.scope_label(state);
+    let scope = sel.scope_label();
     let period = sel.period_label();
     let mut figures = Vec::new();
     if req.district.is_none() {
-        figures.push(districts_figure(state, &report, &period));
+        figures.push(districts_figure(&sel.cfg, &report, &period));
     }
     figures.push(trend_figure(&regs, req, year));
     let withheld = report
         .breakdowns_withheld
         .map(|_| WITHHELD_TEXT.to_string());
     if withheld.is_none() {
-        figures.push(how_found_figure(state, &report, &scope, &period));
-        figures.push(answers_figure(state, &report, &period));
+        figures.push(how_found_figure(&sel.cfg, &report, &scope, &period));
+        figures.push(answers_figure(&sel.cfg, &report, &period));
         for name in [
             "languages",
             "resident_areas",
@@ -508,7 +520,7 @@ pub async fn dashboard(state: &SharedState, sel: &Selection) -> Result<Dashboard
                 id: name.to_string(),
                 heading: labels::breakdown(name).to_string(),
                 svg: None,
-                table: breakdown_table(state, &report, name, &scope, &period),
+                table: breakdown_table(&sel.cfg, &report, name, &scope, &period),
                 folded: true,
             });
         }
@@ -545,14 +557,14 @@ pub async fn gender(state: &SharedState, sel: &Selection) -> Result<Gender, AppE
         from: periods.first().map_or(sel.req.period.from, |p| p.from),
         to: periods.last().map_or(sel.req.period.to, |p| p.to),
     };
-    let regs = load(state, span).await?;
+    let regs = load(state, &sel.cfg, span).await?;
     let series = foljupp_stats::kpi_series(
         &regs,
         sel.req.district.as_deref(),
         &periods,
         sel.req.threshold,
     );
-    let scope = sel.scope_label(state);
+    let scope = sel.scope_label();
     let columns = |first: &str| {
         let mut c = vec![first.to_string()];
         c.extend(years.iter().map(|y| y.to_string()));
@@ -744,12 +756,12 @@ pub async fn completeness(state: &SharedState, sel: &Selection) -> Result<Comple
         // A tertial's open-preschool report may be dated after it ends.
         to: Period::year(year + 1).map_or(sel.req.period.to, |p| p.to),
     };
-    let regs = load(state, span).await?;
+    let regs = load(state, &sel.cfg, span).await?;
     let district = sel.req.district.as_deref();
-    let districts: Vec<&foljupp_core::organisation::District> = state
+    let districts: Vec<&foljupp_core::organisation::District> = sel
+        .cfg
         .organisation
-        .districts
-        .iter()
+        .reported_districts(sel.req.period.to)
         .filter(|d| district.is_none_or(|x| x == d.code))
         .collect();
     // Registrations of any kind per district and tertial (district totals:
@@ -816,7 +828,7 @@ pub async fn completeness(state: &SharedState, sel: &Selection) -> Result<Comple
     );
     let mut missing_reports = Vec::new();
     for d in &districts {
-        for u in state.organisation.units_of(&d.code) {
+        for u in sel.cfg.organisation.units_of(&d.code) {
             if u.kind != foljupp_core::organisation::UnitKind::OpenPreschool {
                 continue;
             }

@@ -22,7 +22,7 @@ use axum::{Extension, Json};
 use foljupp_core::steering::{
     self, SpindelnAnswer, DEFAULT_SCALE_MAX, ITEM_COUNT, PARTIES, SPINDELN_ITEMS,
 };
-use foljupp_core::Role;
+use foljupp_core::{MunicipalConfig, Role};
 use foljupp_stats::spindeln::{district_result, DistrictResult, GroupResult, ItemResult};
 use foljupp_store::{LinkHash, NewRound, SpindelnRound};
 use serde_json::{json, Value};
@@ -46,7 +46,7 @@ pub struct RoundInput {
 type Errors = BTreeMap<String, String>;
 
 fn validate(
-    state: &SharedState,
+    cfg: &MunicipalConfig,
     input: &RoundInput,
     rounds: &[SpindelnRound],
 ) -> Result<NewRound, Errors> {
@@ -69,7 +69,7 @@ fn validate(
     }
     let mut districts = Vec::new();
     for d in &input.districts {
-        if state.organisation.district(d).is_none() {
+        if cfg.organisation.district(d).is_none() {
             errors.insert(
                 "districts".into(),
                 format!("Stadsdelsförvaltningen {d:?} finns inte."),
@@ -242,7 +242,11 @@ fn item_codes() -> [&'static str; ITEM_COUNT] {
     out
 }
 
-async fn compute(state: &SharedState, round: SpindelnRound) -> Result<Computed, AppError> {
+async fn compute(
+    state: &SharedState,
+    municipality: &str,
+    round: SpindelnRound,
+) -> Result<Computed, AppError> {
     let t = state.config.threshold;
     let codes = item_codes();
     let answers = state.store.spindeln_answers(round.id).await?;
@@ -252,11 +256,7 @@ async fn compute(state: &SharedState, round: SpindelnRound) -> Result<Computed, 
         .map(|d| district_result(d, &answers, &round.parties, &codes, t))
         .collect();
     let previous = match round.previous_round {
-        Some(pid) => match state
-            .store
-            .spindeln_round(&state.config.municipality, pid)
-            .await?
-        {
+        Some(pid) => match state.store.spindeln_round(municipality, pid).await? {
             Some(prev) => {
                 let answers = state.store.spindeln_answers(prev.id).await?;
                 let map = round
@@ -293,11 +293,15 @@ impl Computed {
     }
 }
 
-async fn load_round(state: &SharedState, id: &str) -> Result<SpindelnRound, AppError> {
+async fn load_round(
+    state: &SharedState,
+    municipality: &str,
+    id: &str,
+) -> Result<SpindelnRound, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     state
         .store
-        .spindeln_round(&state.config.municipality, id)
+        .spindeln_round(municipality, id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -342,6 +346,7 @@ fn json_strings(v: &Value) -> Option<Vec<String>> {
 /// respondent links (shown only now).
 pub async fn api_create_round(
     State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -388,11 +393,8 @@ pub async fn api_create_round(
             _ => String::new(),
         }),
     };
-    let rounds = state
-        .store
-        .spindeln_rounds(&state.config.municipality)
-        .await?;
-    let new = match validate(&state, &input, &rounds) {
+    let rounds = state.store.spindeln_rounds(&p.municipality).await?;
+    let new = match validate(&*state.config_of(&p)?, &input, &rounds) {
         Ok(n) if shape.is_empty() => Ok(n),
         Ok(_) => Err(shape),
         Err(mut e) => {
@@ -414,7 +416,7 @@ pub async fn api_create_round(
     let (shown, stored) = new_links(&new.districts, &new.parties);
     let id = state
         .store
-        .create_spindeln_round(&state.config.municipality, &new, &stored)
+        .create_spindeln_round(&p.municipality, &new, &stored)
         .await?;
     let origin = origin(&state, &headers);
     let links: Vec<Value> = shown
@@ -472,10 +474,7 @@ pub async fn api_rounds(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
 ) -> Result<Response, ApiError> {
-    let rounds = state
-        .store
-        .spindeln_rounds(&state.config.municipality)
-        .await?;
+    let rounds = state.store.spindeln_rounds(&p.municipality).await?;
     let out: Vec<Value> = rounds
         .iter()
         .filter(|r| !visible(&p, r).is_empty())
@@ -492,21 +491,22 @@ pub async fn api_results(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let round = load_round(&state, &id).await?;
+    let cfg = state.config_of(&p)?;
+    let round = load_round(&state, &p.municipality, &id).await?;
     let mine = visible(&p, &round);
     if mine.is_empty() {
         return Err(ApiError(AppError::Forbidden(
             "Mätomgången omfattar inte din stadsdelsförvaltning.".into(),
         )));
     }
-    let c = compute(&state, round).await?;
+    let c = compute(&state, &p.municipality, round).await?;
     let districts: Vec<Value> = c
         .districts
         .iter()
         .filter(|d| mine.contains(&d.district))
         .map(|d| {
             let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
-            v["name"] = json!(state.organisation.district_name(&d.district));
+            v["name"] = json!(cfg.organisation.district_name(&d.district));
             v["previous"] = match &c.previous {
                 Some((prev, m)) => match m.get(&d.district) {
                     Some(pd) => json!({
@@ -768,14 +768,9 @@ pub async fn index(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
 ) -> Result<Response, AppError> {
-    let rounds = state
-        .store
-        .spindeln_rounds(&state.config.municipality)
-        .await?;
-    let counts = state
-        .store
-        .spindeln_answer_counts(&state.config.municipality)
-        .await?;
+    let cfg = state.config_of(&p)?;
+    let rounds = state.store.spindeln_rounds(&p.municipality).await?;
+    let counts = state.store.spindeln_answer_counts(&p.municipality).await?;
     let analyst = is_analyst(&p);
     let rows = rounds
         .iter()
@@ -787,7 +782,7 @@ pub async fn index(
             districts: r
                 .districts
                 .iter()
-                .map(|d| state.organisation.district_name(d))
+                .map(|d| cfg.organisation.district_name(d))
                 .collect::<Vec<_>>()
                 .join(", "),
             // A district lead sees their own district's figures only.
@@ -811,7 +806,7 @@ pub async fn index(
 
 #[allow(clippy::too_many_arguments)]
 fn form_page(
-    state: &SharedState,
+    cfg: &MunicipalConfig,
     p: &Principal,
     input: &RoundInput,
     rounds: &[SpindelnRound],
@@ -863,7 +858,7 @@ fn form_page(
         },
         scales: steering::SCALE_MAX_RANGE.collect(),
         previous,
-        districts: state
+        districts: cfg
             .organisation
             .districts
             .iter()
@@ -900,13 +895,11 @@ pub async fn new_form(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
 ) -> Result<Response, AppError> {
-    let rounds = state
-        .store
-        .spindeln_rounds(&state.config.municipality)
-        .await?;
+    let rounds = state.store.spindeln_rounds(&p.municipality).await?;
+    let cfg = state.config_of(&p)?;
     let input = RoundInput {
         date: foljupp_core::format_date(time::OffsetDateTime::now_utc().date()),
-        districts: state
+        districts: cfg
             .organisation
             .districts
             .iter()
@@ -916,7 +909,7 @@ pub async fn new_form(
         ..RoundInput::default()
     };
     Ok(render(&form_page(
-        &state,
+        &*state.config_of(&p)?,
         &p,
         &input,
         &rounds,
@@ -949,6 +942,10 @@ fn links_page(
     shown: Vec<(String, String, String)>,
     replaced: bool,
 ) -> Response {
+    let cfg = match state.config_of(p) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
     let origin = origin(state, headers).unwrap_or_default();
     render(&LinksPage {
         ui: Lang::Sv,
@@ -960,7 +957,7 @@ fn links_page(
         links: shown
             .into_iter()
             .map(|(d, party, code)| LinkRow {
-                district: state.organisation.district_name(&d).to_string(),
+                district: cfg.organisation.district_name(&d).to_string(),
                 party: steering::party_label(&party).to_string(),
                 url: format!("{origin}/s/{code}"),
             })
@@ -976,14 +973,19 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let pairs = form_pairs(&body);
     let input = input_of_form(&pairs);
-    let rounds = state
-        .store
-        .spindeln_rounds(&state.config.municipality)
-        .await?;
-    let new = match validate(&state, &input, &rounds) {
+    let rounds = state.store.spindeln_rounds(&p.municipality).await?;
+    let new = match validate(&*state.config_of(&p)?, &input, &rounds) {
         Ok(n) => n,
         Err(errors) => {
-            let mut resp = render(&form_page(&state, &p, &input, &rounds, None, false, errors));
+            let mut resp = render(&form_page(
+                &*state.config_of(&p)?,
+                &p,
+                &input,
+                &rounds,
+                None,
+                false,
+                errors,
+            ));
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(resp);
         }
@@ -991,17 +993,17 @@ pub async fn create(
     let (shown, stored) = new_links(&new.districts, &new.parties);
     let id = state
         .store
-        .create_spindeln_round(&state.config.municipality, &new, &stored)
+        .create_spindeln_round(&p.municipality, &new, &stored)
         .await?;
     let mut resp = links_page(&state, &p, &headers, id, &new.name, shown, false);
     *resp.status_mut() = StatusCode::CREATED;
     Ok(resp)
 }
 
-async fn has_answers(state: &SharedState, id: i64) -> Result<bool, AppError> {
+async fn has_answers(state: &SharedState, municipality: &str, id: i64) -> Result<bool, AppError> {
     Ok(state
         .store
-        .spindeln_answer_counts(&state.config.municipality)
+        .spindeln_answer_counts(municipality)
         .await?
         .get(&id)
         .is_some_and(|n| *n > 0))
@@ -1012,12 +1014,9 @@ pub async fn edit_form(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let round = load_round(&state, &id).await?;
-    let rounds = state
-        .store
-        .spindeln_rounds(&state.config.municipality)
-        .await?;
-    let locked = has_answers(&state, round.id).await?;
+    let round = load_round(&state, &p.municipality, &id).await?;
+    let rounds = state.store.spindeln_rounds(&p.municipality).await?;
+    let locked = has_answers(&state, &p.municipality, round.id).await?;
     let input = RoundInput {
         name: round.name.clone(),
         date: round.day.clone(),
@@ -1033,7 +1032,7 @@ pub async fn edit_form(
         ),
     };
     Ok(render(&form_page(
-        &state,
+        &*state.config_of(&p)?,
         &p,
         &input,
         &rounds,
@@ -1052,7 +1051,7 @@ pub async fn edit(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let round = load_round(&state, &id).await?;
+    let round = load_round(&state, &p.municipality, &id).await?;
     let pairs = form_pairs(&body);
     let mut input = input_of_form(&pairs);
     // What cannot change after creation comes from the round itself.
@@ -1065,21 +1064,18 @@ pub async fn edit(
             .map(|i| i.to_string())
             .unwrap_or_default(),
     );
-    let rounds = state
-        .store
-        .spindeln_rounds(&state.config.municipality)
-        .await?;
+    let rounds = state.store.spindeln_rounds(&p.municipality).await?;
     let others: Vec<SpindelnRound> = rounds
         .iter()
         .filter(|r| r.id != round.id)
         .cloned()
         .collect();
-    let locked = has_answers(&state, round.id).await?;
-    let new = match validate(&state, &input, &others) {
+    let locked = has_answers(&state, &p.municipality, round.id).await?;
+    let new = match validate(&*state.config_of(&p)?, &input, &others) {
         Ok(n) => n,
         Err(errors) => {
             let mut resp = render(&form_page(
-                &state,
+                &*state.config_of(&p)?,
                 &p,
                 &input,
                 &rounds,
@@ -1104,7 +1100,7 @@ pub async fn edit(
             let mut errors = Errors::new();
             errors.insert("items".into(), message);
             let mut resp = render(&form_page(
-                &state,
+                &*state.config_of(&p)?,
                 &p,
                 &input,
                 &rounds,
@@ -1131,7 +1127,7 @@ pub async fn replace_links(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let round = load_round(&state, &id).await?;
+    let round = load_round(&state, &p.municipality, &id).await?;
     let (shown, stored) = new_links(&round.districts, &round.parties);
     state
         .store
@@ -1150,10 +1146,11 @@ pub async fn replace_links(
 
 pub async fn set_status(
     State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let round = load_round(&state, &id).await?;
+    let round = load_round(&state, &p.municipality, &id).await?;
     let pairs = form_pairs(&body);
     let closed = match first(&pairs, "closed") {
         "1" => true,
@@ -1181,7 +1178,8 @@ pub async fn round_page(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let round = load_round(&state, &id).await?;
+    let cfg = state.config_of(&p)?;
+    let round = load_round(&state, &p.municipality, &id).await?;
     if !is_analyst(&p) {
         return match visible(&p, &round).first() {
             Some(d) => Ok(
@@ -1193,13 +1191,13 @@ pub async fn round_page(
             )),
         };
     }
-    let c = compute(&state, round).await?;
+    let c = compute(&state, &p.municipality, round).await?;
     let rows = c
         .districts
         .iter()
         .map(|d| CityRow {
             code: d.district.clone(),
-            name: state.organisation.district_name(&d.district).to_string(),
+            name: cfg.organisation.district_name(&d.district).to_string(),
             respondents: d.pooled.respondents,
             shown: d.pooled.shown,
             means: d
@@ -1248,8 +1246,8 @@ fn district_of<'a>(
     Ok(d)
 }
 
-fn radar_of(state: &SharedState, c: &Computed, d: &DistrictResult, id: &str) -> String {
-    let name = state.organisation.district_name(&d.district);
+fn radar_of(cfg: &MunicipalConfig, c: &Computed, d: &DistrictResult, id: &str) -> String {
+    let name = cfg.organisation.district_name(&d.district);
     radar::render(&Radar {
         id,
         title: format!("Spindeln {name}: {}", c.round.name),
@@ -1274,8 +1272,9 @@ pub async fn district_page(
     Extension(p): Extension<Principal>,
     Path((id, code)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let round = load_round(&state, &id).await?;
-    let c = compute(&state, round).await?;
+    let cfg = state.config_of(&p)?;
+    let round = load_round(&state, &p.municipality, &id).await?;
+    let c = compute(&state, &p.municipality, round).await?;
     let d = district_of(&p, &c, &code)?;
     let prev = c.previous_of(&d.district);
     let rows = d
@@ -1317,16 +1316,16 @@ pub async fn district_page(
         title: format!(
             "{}: {}",
             c.round.name,
-            state.organisation.district_name(&d.district)
+            cfg.organisation.district_name(&d.district)
         ),
         nav: Nav::of(&p),
         district: d.district.clone(),
-        district_name: state.organisation.district_name(&d.district).to_string(),
+        district_name: cfg.organisation.district_name(&d.district).to_string(),
         respondents: d.pooled.respondents,
         shown: d.pooled.shown,
         threshold: state.config.threshold,
         previous_name: previous_name(&c),
-        radar_svg: radar_of(&state, &c, d, "radar"),
+        radar_svg: radar_of(&*state.config_of(&p)?, &c, d, "radar"),
         rows,
         parties,
         pooled_only,
@@ -1341,17 +1340,17 @@ pub async fn radar_svg(
     Extension(p): Extension<Principal>,
     Path((id, code)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let round = load_round(&state, &id).await?;
-    let c = compute(&state, round).await?;
+    let round = load_round(&state, &p.municipality, &id).await?;
+    let c = compute(&state, &p.municipality, round).await?;
     let d = district_of(&p, &c, &code)?;
     Ok((
         [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
-        radar_of(&state, &c, d, "radar"),
+        radar_of(&*state.config_of(&p)?, &c, d, "radar"),
     )
         .into_response())
 }
 
-fn results_sheet(state: &SharedState, p: &Principal, c: &Computed) -> Sheet {
+fn results_sheet(cfg: &MunicipalConfig, p: &Principal, c: &Computed) -> Sheet {
     let header = [
         "round",
         "round_name",
@@ -1405,7 +1404,7 @@ fn results_sheet(state: &SharedState, p: &Principal, c: &Computed) -> Sheet {
                     Cell::from(c.round.name.as_str()),
                     Cell::from(c.round.day.as_str()),
                     Cell::from(d.district.as_str()),
-                    Cell::from(state.organisation.district_name(&d.district)),
+                    Cell::from(cfg.organisation.district_name(&d.district)),
                     Cell::from(group),
                     Cell::Number(f64::from(g.respondents)),
                     Cell::Number((i + 1) as f64),
@@ -1447,14 +1446,14 @@ async fn export_round(
     p: &Principal,
     id: &str,
 ) -> Result<(Computed, Sheet), AppError> {
-    let round = load_round(state, id).await?;
+    let round = load_round(state, &p.municipality, id).await?;
     if visible(p, &round).is_empty() {
         return Err(AppError::Forbidden(
             "Mätomgången omfattar inte din stadsdelsförvaltning.".into(),
         ));
     }
-    let c = compute(state, round).await?;
-    let sheet = results_sheet(state, p, &c);
+    let c = compute(state, &p.municipality, round).await?;
+    let sheet = results_sheet(&*state.config_of(p)?, p, &c);
     Ok((c, sheet))
 }
 
@@ -1517,7 +1516,7 @@ async fn respondent(
     };
     let round = state
         .store
-        .spindeln_round(&state.config.municipality, target.round_id)
+        .spindeln_round(&target.municipality, target.round_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if round.closed {
@@ -1531,7 +1530,7 @@ async fn respondent(
 }
 
 fn answer_page(
-    state: &SharedState,
+    cfg: &MunicipalConfig,
     code: &str,
     target: &foljupp_store::LinkTarget,
     round: &SpindelnRound,
@@ -1544,10 +1543,7 @@ fn answer_page(
         nav: None,
         code: code.to_string(),
         round_name: round.name.clone(),
-        district_name: state
-            .organisation
-            .district_name(&target.district)
-            .to_string(),
+        district_name: cfg.organisation.district_name(&target.district).to_string(),
         party_label: steering::party_label(&target.party).to_string(),
         scale_max: round.scale_max,
         questions: round
@@ -1595,7 +1591,7 @@ pub async fn answer_form(
         Err(resp) => return Ok(resp),
     };
     Ok(render(&answer_page(
-        &state,
+        &*state.municipality(&target.municipality)?,
         &code,
         &target,
         &round,
@@ -1643,7 +1639,12 @@ pub async fn answer_submit(
     }
     if !errors.is_empty() {
         let mut resp = render(&answer_page(
-            &state, &code, &target, &round, &values, &errors,
+            &*state.municipality(&target.municipality)?,
+            &code,
+            &target,
+            &round,
+            &values,
+            &errors,
         ));
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(resp);

@@ -20,7 +20,7 @@ use foljupp_core::steering::{
     personal_data_hint, status_label, StrategyEntry, COMMENT_MAX, STRATEGIES, STRATEGY_STATUSES,
     TEXT_MAX,
 };
-use foljupp_core::{Role, Tertial};
+use foljupp_core::{MunicipalConfig, Role, Tertial};
 use foljupp_store::{StatusContent, StatusReport, StoreError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -208,6 +208,7 @@ pub async fn index(
     State(state): State<SharedState>,
     Extension(p): Extension<Principal>,
 ) -> Result<Response, AppError> {
+    let cfg = state.config_of(&p)?;
     let today = time::OffsetDateTime::now_utc().date();
     let mut t = Tertial::of(today);
     let mut tertials = Vec::new();
@@ -228,8 +229,8 @@ pub async fn index(
     let analyst = is_analyst(&p);
     let own = p.district.clone().unwrap_or_default();
     let mut periods = Vec::new();
-    let m = &state.config.municipality;
-    let total = state.organisation.districts.len();
+    let m = &p.municipality;
+    let total = cfg.organisation.districts.len();
     for t in tertials {
         let (state_text, code) = if analyst {
             let all = state.store.status_reports(m, t.year, t.number).await?;
@@ -266,7 +267,7 @@ pub async fn index(
         title: "Statusrapporter".into(),
         nav: Nav::of(&p),
         analyst,
-        district_name: state.organisation.district_name(&own).to_string(),
+        district_name: cfg.organisation.district_name(&own).to_string(),
         district: own,
         periods,
     }))
@@ -274,12 +275,13 @@ pub async fn index(
 
 async fn versions_by_district(
     state: &SharedState,
+    cfg: &MunicipalConfig,
     t: Tertial,
 ) -> Result<BTreeMap<String, Vec<StatusReport>>, AppError> {
     let mut by: BTreeMap<String, Vec<StatusReport>> = BTreeMap::new();
     for r in state
         .store
-        .status_reports(&state.config.municipality, t.year, t.number)
+        .status_reports(cfg.code(), t.year, t.number)
         .await?
     {
         by.entry(r.district.clone()).or_default().push(r);
@@ -300,12 +302,12 @@ pub async fn period(
         let own = p.district.clone().unwrap_or_default();
         return Ok(Redirect::to(&format!("/status/{}/{}/{own}", t.year, t.number)).into_response());
     }
-    let by = versions_by_district(&state, t).await?;
+    let cfg = state.config_of(&p)?;
+    let by = versions_by_district(&state, &cfg, t).await?;
     let empty = Vec::new();
-    let districts: Vec<DistrictState> = state
+    let districts: Vec<DistrictState> = cfg
         .organisation
-        .districts
-        .iter()
+        .current_districts()
         .map(|d| {
             let (code, label) = state_of(by.get(&d.code).unwrap_or(&empty));
             DistrictState {
@@ -316,10 +318,9 @@ pub async fn period(
             }
         })
         .collect();
-    let submitted: Vec<(&str, &StatusReport)> = state
+    let submitted: Vec<(&str, &StatusReport)> = cfg
         .organisation
-        .districts
-        .iter()
+        .current_districts()
         .filter_map(|d| {
             by.get(&d.code)
                 .and_then(|v| latest_submitted(v))
@@ -357,7 +358,8 @@ pub async fn period(
 }
 
 fn check_district(state: &SharedState, p: &Principal, district: &str) -> Result<(), AppError> {
-    if state.organisation.district(district).is_none() {
+    let cfg = state.config_of(p)?;
+    if cfg.organisation.district(district).is_none() {
         return Err(AppError::NotFound);
     }
     if !crate::routes::may_see(p, Some(district)) {
@@ -378,7 +380,7 @@ pub struct ReportQuery {
 
 #[allow(clippy::too_many_arguments)]
 fn report_page(
-    state: &SharedState,
+    cfg: &MunicipalConfig,
     p: &Principal,
     t: Tertial,
     district: &str,
@@ -413,7 +415,7 @@ fn report_page(
         ui: Lang::Sv,
         title: format!(
             "Statusrapport {} {}",
-            state.organisation.district_name(district),
+            cfg.organisation.district_name(district),
             t.label()
         ),
         nav: Nav::of(p),
@@ -422,7 +424,7 @@ fn report_page(
         tertial: t.number,
         label: t.label(),
         district: district.to_string(),
-        district_name: state.organisation.district_name(district).to_string(),
+        district_name: cfg.organisation.district_name(district).to_string(),
         editable,
         state: match shown {
             Some(v) if Some(v.version) != versions.last().map(|l| l.version) => format!(
@@ -478,7 +480,7 @@ pub async fn report(
     check_district(&state, &p, &district)?;
     let versions = state
         .store
-        .status_report_versions(&state.config.municipality, &district, t.year, t.number)
+        .status_report_versions(&p.municipality, &district, t.year, t.number)
         .await?;
     let asked = match q.version.as_deref().filter(|v| !v.is_empty()) {
         Some(v) => Some(
@@ -509,7 +511,7 @@ pub async fn report(
         None
     };
     Ok(render(&report_page(
-        &state,
+        &*state.config_of(&p)?,
         &p,
         t,
         &district,
@@ -621,7 +623,7 @@ pub async fn save(
         }
     };
     let content = content_of(&pairs);
-    let m = &state.config.municipality;
+    let m = &p.municipality;
     let versions = state
         .store
         .status_report_versions(m, &district, t.year, t.number)
@@ -629,7 +631,7 @@ pub async fn save(
     let errors = validate(&content, submit);
     if !errors.is_empty() {
         let mut resp = render(&report_page(
-            &state,
+            &*state.config_of(&p)?,
             &p,
             t,
             &district,
@@ -653,7 +655,7 @@ pub async fn save(
             let mut errors = Errors::new();
             errors.insert("form".into(), message);
             let mut resp = render(&report_page(
-                &state,
+                &*state.config_of(&p)?,
                 &p,
                 t,
                 &district,
@@ -679,15 +681,21 @@ pub async fn save(
 
 pub async fn reopen(
     State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
     Path((year, tertial, district)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
     let t = parse_period(&year, &tertial)?;
-    if state.organisation.district(&district).is_none() {
+    if state
+        .config_of(&p)?
+        .organisation
+        .district(&district)
+        .is_none()
+    {
         return Err(AppError::NotFound);
     }
     state
         .store
-        .reopen_status_report(&state.config.municipality, &district, t.year, t.number)
+        .reopen_status_report(&p.municipality, &district, t.year, t.number)
         .await?;
     Ok(Redirect::to(&format!(
         "/status/{}/{}/{district}?oppnad=1",
@@ -699,26 +707,23 @@ pub async fn reopen(
 /// The key figures of a tertial per district, from the report.
 async fn key_figures(
     state: &SharedState,
+    cfg: &MunicipalConfig,
     t: Tertial,
 ) -> Result<BTreeMap<String, Vec<(String, Option<f64>)>>, AppError> {
     let period = t.period();
-    let regs = state
-        .store
-        .load_registrations(&state.config.municipality, period, None, None)
-        .await?;
+    let regs = crate::report::load(state, cfg, period).await?;
     let req = foljupp_stats::ReportRequest {
-        municipality: state.config.municipality.clone(),
+        municipality: cfg.code().to_string(),
         district: None,
         period,
         as_of: None,
         compare: false,
         threshold: state.config.threshold,
     };
-    let report = foljupp_stats::build_report(&state.organisation, &regs, &req);
-    Ok(state
+    let report = foljupp_stats::build_report(&cfg.organisation, &regs, &req);
+    Ok(cfg
         .organisation
-        .districts
-        .iter()
+        .current_districts()
         .map(|d| {
             (
                 d.code.clone(),
@@ -736,14 +741,17 @@ fn figure(v: Option<f64>) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
-async fn compile(state: &SharedState, t: Tertial) -> Result<Vec<CompiledDistrict>, AppError> {
-    let by = versions_by_district(state, t).await?;
-    let figures = key_figures(state, t).await?;
+async fn compile(
+    state: &SharedState,
+    cfg: &MunicipalConfig,
+    t: Tertial,
+) -> Result<Vec<CompiledDistrict>, AppError> {
+    let by = versions_by_district(state, cfg, t).await?;
+    let figures = key_figures(state, cfg, t).await?;
     let empty = Vec::new();
-    Ok(state
+    Ok(cfg
         .organisation
-        .districts
-        .iter()
+        .current_districts()
         .map(|d| {
             let versions = by.get(&d.code).unwrap_or(&empty);
             let sub = latest_submitted(versions);
@@ -789,7 +797,7 @@ pub async fn compilation(
     Path((year, tertial)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let t = parse_period(&year, &tertial)?;
-    let districts = compile(&state, t).await?;
+    let districts = compile(&state, &*state.config_of(&p)?, t).await?;
     Ok(render(&CompilationPage {
         ui: Lang::Sv,
         title: format!("Statusrapporter {}: sammanställning", t.label()),
@@ -871,10 +879,11 @@ fn compilation_sheets(t: Tertial, districts: &[CompiledDistrict]) -> Vec<Sheet> 
 
 pub async fn compilation_csv(
     State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
     Path((year, tertial)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let t = parse_period(&year, &tertial)?;
-    let districts = compile(&state, t).await?;
+    let districts = compile(&state, &*state.config_of(&p)?, t).await?;
     let sheets = compilation_sheets(t, &districts);
     Ok(export::download(
         export::csv_bytes(&sheets[0])?,
@@ -885,10 +894,11 @@ pub async fn compilation_csv(
 
 pub async fn compilation_xlsx(
     State(state): State<SharedState>,
+    Extension(p): Extension<Principal>,
     Path((year, tertial)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let t = parse_period(&year, &tertial)?;
-    let districts = compile(&state, t).await?;
+    let districts = compile(&state, &*state.config_of(&p)?, t).await?;
     let sheets = compilation_sheets(t, &districts);
     Ok(export::download(
         export::xlsx_bytes(&sheets)?,
