@@ -404,7 +404,32 @@ impl MunicipalConfig {
                 f.retired = true;
                 k.version = self.forms.kind(*kind).version + 1;
             }
-            Change::AddMapping(m) => {
+            Change::AddMapping {
+                kind,
+                from,
+                to,
+                values,
+            } => {
+                let m = QuestionMapping {
+                    kind: *kind,
+                    from: from.clone(),
+                    to: to.clone(),
+                    values: values.clone(),
+                };
+                if let Some(list) = next
+                    .forms
+                    .kind(*kind)
+                    .field(to)
+                    .and_then(|f| f.list.clone())
+                {
+                    for v in values.values().filter(|v| !v.is_empty()) {
+                        if next.forms.list(&list).is_some_and(|l| l.label(v).is_none()) {
+                            return invalid(format!(
+                                "{v:?} finns inte i listan {list} som frågan {to} svarar ur. Lägg till alternativet först."
+                            ));
+                        }
+                    }
+                }
                 if next
                     .forms
                     .mappings
@@ -413,7 +438,7 @@ impl MunicipalConfig {
                 {
                     return invalid(format!("Kopplingen {} → {} finns redan.", m.from, m.to));
                 }
-                next.forms.mappings.push(m.clone());
+                next.forms.mappings.push(m);
             }
         }
         if let Change::MergeDistricts { on, .. } | Change::RetireUnit { on, .. } = change {
@@ -511,8 +536,12 @@ fn bump_kinds_using(forms: &mut FormSet, before: &MunicipalConfig, list: &str) {
     }
 }
 
-/// One change an admin makes to the configuration.
-#[derive(Debug, Clone, PartialEq)]
+/// One change an admin makes to the configuration. As JSON (the API's
+/// `POST /api/v1/admin/config/changes`) it is an object whose `change`
+/// names the variant in snake case, e.g.
+/// `{"change": "retire_unit", "code": "farsta-familjecentral", "on": "2026-01-01"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Change {
     AddDistrict {
         code: String,
@@ -524,6 +553,7 @@ pub enum Change {
     },
     /// An area of a district, or (without one) a common area.
     AddArea {
+        #[serde(default)]
         district: Option<String>,
         code: String,
         name: String,
@@ -536,6 +566,7 @@ pub enum Change {
     },
     RetireUnit {
         code: String,
+        #[serde(with = "date_format")]
         on: Date,
     },
     AddProgrammeSite {
@@ -547,18 +578,21 @@ pub enum Change {
     MergeDistricts {
         from: String,
         into: String,
+        #[serde(with = "date_format")]
         on: Date,
     },
     AddOption {
         list: String,
         code: String,
         label_sv: String,
+        #[serde(default)]
         label_en: String,
     },
     RelabelOption {
         list: String,
         code: String,
         label_sv: String,
+        #[serde(default)]
         label_en: String,
     },
     RetireOption {
@@ -568,16 +602,25 @@ pub enum Change {
     AddQuestion {
         kind: Kind,
         name: String,
+        #[serde(rename = "type")]
         ty: FieldType,
+        #[serde(default)]
         list: Option<String>,
         label_sv: String,
+        #[serde(default)]
         label_en: String,
     },
     RetireQuestion {
         kind: Kind,
         name: String,
     },
-    AddMapping(QuestionMapping),
+    AddMapping {
+        kind: Kind,
+        from: String,
+        to: String,
+        #[serde(default)]
+        values: std::collections::BTreeMap<String, String>,
+    },
 }
 
 impl Change {
@@ -602,7 +645,7 @@ impl Change {
             }
             Change::AddQuestion { kind, name, .. } => format!("ny fråga {name} i {kind}"),
             Change::RetireQuestion { kind, name } => format!("frågan {name} i {kind} borttagen"),
-            Change::AddMapping(m) => format!("koppling {} → {} i {}", m.from, m.to, m.kind),
+            Change::AddMapping { kind, from, to, .. } => format!("koppling {from} → {to} i {kind}"),
         }
     }
 }

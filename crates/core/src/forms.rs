@@ -512,14 +512,16 @@ impl FormSet {
     pub fn options(&self, field: &FieldDef, org: &Organisation) -> Vec<(String, String)> {
         let pairs = |v: &[(String, String)]| v.to_vec();
         match field.list.as_deref() {
+            // Offered: districts not merged away, units not retired (old
+            // registrations keep theirs; see cross_field_rules).
             Some("district") => org
-                .districts
-                .iter()
+                .current_districts()
                 .map(|d| (d.code.clone(), d.name.clone()))
                 .collect(),
             Some("unit") => org
                 .units
                 .iter()
+                .filter(|u| u.retired_on.is_none())
                 .map(|u| (u.code.clone(), u.name.clone()))
                 .collect(),
             Some("resident_area") => org

@@ -101,7 +101,7 @@ impl FormView<'_> {
         let mut out = String::new();
         let mut answers_open = false;
         let mut counts_done = false;
-        for f in &self.kind.fields {
+        for f in self.kind.current_fields() {
             let is_question = f.name.starts_with("q_") || f.name == "programme_helpful";
             if is_question
                 && !answers_open

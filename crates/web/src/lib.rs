@@ -10,6 +10,7 @@ mod api;
 pub mod audit;
 mod auth;
 mod catalogue;
+pub mod configuration;
 mod error;
 mod html;
 pub mod i18n;

@@ -62,8 +62,7 @@ fn field_schema(forms: &FormSet, org: &Organisation, f: &foljupp_core::forms::Fi
 fn registration_schema(forms: &FormSet, org: &Organisation, kind: Kind) -> Value {
     let def = forms.kind(kind);
     let props: Map<String, Value> = def
-        .fields
-        .iter()
+        .current_fields()
         .map(|f| (f.name.clone(), field_schema(forms, org, f)))
         .collect();
     json!({
@@ -208,7 +207,10 @@ pub fn document(forms: &FormSet, org: &Organisation) -> Value {
         }}),
     );
     let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.code()).collect();
-    let mut form_responses = common_errors(&[("404", error_response("No such kind."))]);
+    let mut form_responses = common_errors(&[
+        ("400", error_response("version is not a number.")),
+        ("404", error_response("No such kind, or no such version.")),
+    ]);
     form_responses["200"] = json!({
         "description": "The form definition: fields, value lists and version.",
         "content": {"application/json": {"schema": {
@@ -229,7 +231,10 @@ pub fn document(forms: &FormSet, org: &Organisation) -> Value {
         json!({"get": {
             "operationId": "form_definition",
             "summary": "A kind's form definition",
-            "parameters": [{"name": "kind", "in": "path", "required": true, "schema": {"type": "string", "enum": kinds}}],
+            "parameters": [
+                {"name": "kind", "in": "path", "required": true, "schema": {"type": "string", "enum": kinds}},
+                q("version", "An earlier version of the form (default the current one).", json!({"type": "string", "example": "1"}))
+            ],
             "responses": form_responses,
         }}),
     );
@@ -313,6 +318,65 @@ pub fn document(forms: &FormSet, org: &Organisation) -> Value {
             "summary": "Per district and item: n, mean, min, max, sd (parties with too few respondents only pooled)",
             "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
             "responses": answers(&[("404", error_response("No such round."))], "200", "The results."),
+        }}),
+    );
+    // Configuration (issue 6): admins only.
+    let admin_answers = |ok: &str, description: &str| -> Value {
+        let mut r = common_errors(&[
+            ("400", error_response("The body is not the JSON object described.")),
+            ("409", error_response("Another admin changed the configuration meanwhile: load it again and repeat the change.")),
+            (
+                "413",
+                json!({"description": "The body is larger than 256 KiB."}),
+            ),
+            ("422", error_response("The change is not valid; the message says what to fix. Nothing changed.")),
+        ]);
+        r[ok] = public_json(description);
+        r
+    };
+    paths.insert(
+        "/api/v1/admin/config".into(),
+        json!({"get": {
+            "operationId": "admin_config",
+            "summary": "The municipality's configuration in force: organisation, forms, value lists, mappings, revision (admins)",
+            "responses": answers(&[], "200", "The configuration."),
+        }}),
+    );
+    paths.insert(
+        "/api/v1/admin/config/changes".into(),
+        json!({"post": {
+            "operationId": "admin_config_change",
+            "summary": "Make one change to the configuration (admins); a change to a form's questions or lists gives it a new version",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object",
+                "required": ["change"],
+                "description": "`change` names the change; the other members are its fields, e.g. {\"change\": \"add_unit\", \"code\": \"…\", \"name\": \"…\", \"district\": \"…\", \"kind\": \"family_centre\"}; {\"change\": \"merge_districts\", \"from\": \"…\", \"into\": \"…\", \"on\": \"2020-01-01\"}; {\"change\": \"retire_unit\", \"code\": \"…\", \"on\": \"…\"}; {\"change\": \"add_question\", \"kind\": \"conversation\", \"name\": \"…\", \"type\": \"code|codes|int|bool\", \"list\": \"…\", \"label_sv\": \"…\"}; {\"change\": \"add_mapping\", \"kind\": \"…\", \"from\": \"…\", \"to\": \"…\", \"values\": {\"true\": \"…\"}}.",
+                "properties": {"change": {"type": "string", "enum": [
+                    "add_district", "rename_district", "add_area", "add_unit", "retire_unit",
+                    "add_programme_site", "merge_districts", "add_option", "relabel_option",
+                    "retire_option", "add_question", "retire_question", "add_mapping"
+                ]}}
+            }}}},
+            "responses": admin_answers("201", "The change is in force: the new revision and every form's version."),
+        }}),
+    );
+    paths.insert(
+        "/api/v1/admin/value-lists/{list}".into(),
+        json!({"post": {
+            "operationId": "admin_add_option",
+            "summary": "Add an option to a value list (admins); the forms using the list get a new version",
+            "parameters": [{"name": "list", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object",
+                "required": ["code", "label_sv"],
+                "additionalProperties": false,
+                "properties": {
+                    "code": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
+                    "label_sv": {"type": "string"},
+                    "label_en": {"type": "string"}
+                }
+            }}}},
+            "responses": admin_answers("201", "The option was added: every form's version."),
         }}),
     );
     paths.insert(

@@ -5,7 +5,7 @@
 //! route × role test, so a new route cannot slip in unguarded.
 
 use crate::auth::{self, Principal};
-use crate::{admin, api, catalogue, pages, parents, report, SharedState};
+use crate::{admin, api, catalogue, configuration, pages, parents, report, SharedState};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -77,6 +77,14 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/api/v1/report", Access::Api(ALL_ROLES)),
     ("GET", "/api/v1/forms/{kind}", Access::Api(ALL_ROLES)),
+    // Configuration as versioned data (issue 6).
+    ("GET", "/api/v1/admin/config", Access::Api(ADMIN)),
+    ("POST", "/api/v1/admin/config/changes", Access::Api(ADMIN)),
+    (
+        "POST",
+        "/api/v1/admin/value-lists/{list}",
+        Access::Api(ADMIN),
+    ),
     // Security (issue 5): SSO, own password, admin pages, the API document.
     ("GET", "/login/sso", Access::Public),
     ("GET", "/login/sso/callback", Access::Public),
@@ -250,6 +258,15 @@ fn routes() -> Router<SharedState> {
         .route("/api/v1/registrations/{kind}", post(api::post_registration))
         .route("/api/v1/report", get(api::report))
         .route("/api/v1/forms/{kind}", get(api::form_definition))
+        .route("/api/v1/admin/config", get(configuration::get_config))
+        .route(
+            "/api/v1/admin/config/changes",
+            post(configuration::post_change),
+        )
+        .route(
+            "/api/v1/admin/value-lists/{list}",
+            post(configuration::add_option),
+        )
         .route("/login/sso", get(crate::oidc::start))
         .route("/login/sso/callback", get(crate::oidc::callback))
         .route(
