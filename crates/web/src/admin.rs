@@ -325,7 +325,7 @@ async fn accounts_page(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let cfg = state.config_of(&p)?;
+    let cfg = state.config_of(p)?;
     let accounts = state
         .store
         .list_accounts(&p.municipality)
@@ -534,7 +534,7 @@ async fn tokens_page(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let cfg = state.config_of(&p)?;
+    let cfg = state.config_of(p)?;
     let now = foljupp_store::now_unix();
     let tokens = state
         .store

@@ -9,6 +9,7 @@ mod backup;
 mod catalogue;
 mod cli;
 mod common;
+mod configuration;
 mod municipalities;
 mod parents;
 mod registration;
