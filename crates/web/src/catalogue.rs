@@ -1246,7 +1246,9 @@ pub async fn stale(
             .iter()
             .filter(|d| p.district.as_deref() == Some(d.code.as_str()))
             .collect(),
-        Role::Registrant => return Err(AppError::Forbidden(Lang::Sv.t("error-forbidden"))),
+        Role::Registrant | Role::NationalAnalyst => {
+            return Err(AppError::Forbidden(Lang::Sv.t("error-forbidden")))
+        }
     };
     let muni = &p.municipality;
     let all = state.store.interventions(muni, false).await?;

@@ -358,3 +358,167 @@ impl Snapshot {
         }
     }
 }
+
+#[tokio::test]
+async fn the_national_view_shows_every_municipality_in_aggregate_and_nothing_else() {
+    for (backend, url) in testing::fresh_databases().await {
+        let app = start_two(backend, url).await;
+        let b = app.backend;
+        let st = app
+            .token("stockholmsregistrerare", Role::Registrant, Some("farsta"))
+            .await;
+        let other = app
+            .token_in(OTHER, "testregistrerare", Role::Registrant, Some("centrum"))
+            .await;
+        for (token, district, n) in [(&st, "farsta", 3), (&other, "centrum", 2)] {
+            for i in 0..n {
+                let resp = app
+                    .http
+                    .post(app.url("/api/v1/registrations/conversation"))
+                    .bearer_auth(token)
+                    .json(&json!({"date": format!("2025-02-0{}", i + 1), "district": district, "conversation_no": 1}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), StatusCode::CREATED, "{b}");
+            }
+        }
+        let national = app
+            .token("riksanalytiker", Role::NationalAnalyst, None)
+            .await;
+        let r: Value = app
+            .http
+            .get(app.url("/api/v1/national/report?year=2025"))
+            .bearer_auth(&national)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rows = r["municipalities"].as_array().unwrap();
+        assert_eq!(rows.len(), 2, "{b}: {r}");
+        let of = |code: &str| {
+            rows.iter()
+                .find(|m| m["municipality"] == code)
+                .map(|m| m["kpis"]["conversations"].clone())
+        };
+        assert_eq!(of("stockholm"), Some(json!(3)), "{b}: {r}");
+        assert_eq!(of(OTHER), Some(json!(2)), "{b}: {r}");
+        assert_eq!(r["total"]["conversations"], 5, "{b}: {r}");
+        assert!(
+            r.get("breakdowns").is_none() && !r.to_string().contains("farsta"),
+            "{b}: {r}"
+        );
+
+        // The national role opens nothing of a municipality…
+        for path in ["/api/v1/report?year=2025", "/api/v1/forms/conversation"] {
+            let st = app
+                .http
+                .get(app.url(path))
+                .bearer_auth(&national)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(st, StatusCode::FORBIDDEN, "{b} {path}");
+        }
+        let s = fresh_session(&app.store, "riksanalytiker").await;
+        for (path, want) in [
+            ("/oversikt", 403),
+            ("/admin/konton", 403),
+            ("/nationellt?year=2025", 200),
+            ("/konto/losenord", 200),
+        ] {
+            let resp = app
+                .http
+                .get(app.url(path))
+                .header("cookie", &s.cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), want, "{b} {path}");
+            if path.starts_with("/nationellt") {
+                let html = resp.text().await.unwrap();
+                assert!(
+                    html.contains("Testkommun") && html.contains("Stockholms stad"),
+                    "{b}"
+                );
+                assert!(!html.contains("Farsta"), "{b}");
+            }
+        }
+        let resp = app
+            .http
+            .get(app.url("/nationellt?year=tjugo"))
+            .header("cookie", &s.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{b}");
+        // …and no municipality's account opens the national view, nor can
+        // a municipality's admin grant the role.
+        let analyst = app.token("analytiker", Role::Analyst, None).await;
+        let st = app
+            .http
+            .get(app.url("/api/v1/national/report"))
+            .bearer_auth(&analyst)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
+        app.user("stockholmsadmin", Role::Admin, None).await;
+        let admin = fresh_session(&app.store, "stockholmsadmin").await;
+        let resp = app
+            .http
+            .post(app.url("/admin/konton"))
+            .header("cookie", &admin.cookie)
+            .form(&[
+                ("csrf", admin.csrf.as_str()),
+                ("name", "smygnationell"),
+                ("role", "national_analyst"),
+                ("district", ""),
+                ("password", "ett långt och bra lösenord 42"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert!(
+            app.store
+                .account_by_name("smygnationell")
+                .await
+                .unwrap()
+                .is_none(),
+            "{b}"
+        );
+        // (The same form with a municipal role is accepted.)
+        let resp = app
+            .http
+            .post(app.url("/admin/konton"))
+            .header("cookie", &admin.cookie)
+            .form(&[
+                ("csrf", admin.csrf.as_str()),
+                ("name", "vanliganalytiker"),
+                ("role", "analyst"),
+                ("district", ""),
+                ("password", "ett långt och bra lösenord 42"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.status().is_redirection() || resp.status().is_success(),
+            "{b}: {}",
+            resp.status()
+        );
+        assert!(
+            app.store
+                .account_by_name("vanliganalytiker")
+                .await
+                .unwrap()
+                .is_some(),
+            "{b}"
+        );
+    }
+}
