@@ -16,3 +16,4 @@ mod report;
 mod security;
 mod sso;
 mod steering;
+mod upgrade;
