@@ -54,8 +54,9 @@ pub fn decode_csv(
     }
     // A column given twice is a mistake (two exports pasted together, a
     // copied column): its values would be merged or fought over silently.
-    for (i, h) in headers.iter().enumerate() {
-        if headers[..i].contains(h) && !h.is_empty() {
+    let mut seen = std::collections::BTreeSet::new();
+    for h in &headers {
+        if !seen.insert(h.as_str()) && !h.is_empty() {
             errors.push(ImportError {
                 line: 1,
                 column: h.clone(),

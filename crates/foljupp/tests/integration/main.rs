@@ -9,6 +9,7 @@ mod backup;
 mod catalogue;
 mod cli;
 mod common;
+mod hostile;
 mod outage;
 mod parents;
 mod registration;

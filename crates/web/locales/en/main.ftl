@@ -179,3 +179,6 @@ catalogue-edit-link = Update the district's entries
 catalogue-shorter-short = Shorter wait in { $district } ({ $weeks }).
 nav-spindeln = Spindeln
 nav-status = Status reports
+error-bad-request = The request could not be read. Check the address's parameters (for example year=2024, tertial 1–3, dates as YYYY-MM-DD) and that each parameter appears once.
+error-too-large = What was sent is too large (at most 256 KiB). Send less at a time.
+error-content-type = Wrong content type. Send forms as application/x-www-form-urlencoded and API calls as application/json.

@@ -179,3 +179,6 @@ catalogue-edit-link = Uppdatera stadsdelens uppgifter
 catalogue-shorter-short = Kortare väntetid i { $district } ({ $weeks }).
 nav-spindeln = Spindeln
 nav-status = Statusrapporter
+error-bad-request = Begäran kunde inte läsas. Kontrollera adressens parametrar (till exempel year=2024, tertial 1–3, datum som ÅÅÅÅ-MM-DD) och att varje parameter bara finns en gång.
+error-too-large = Det som skickades är för stort (högst 256 KiB). Skicka mindre åt gången.
+error-content-type = Fel innehållstyp. Skicka formulär som application/x-www-form-urlencoded och API-anrop som application/json.
