@@ -10,6 +10,7 @@ mod catalogue;
 mod cli;
 mod common;
 mod hostile;
+mod load;
 mod outage;
 mod parents;
 mod registration;
