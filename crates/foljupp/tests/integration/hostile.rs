@@ -243,14 +243,12 @@ async fn hostile_input_gets_4xx_stores_nothing_and_the_server_stays_up() {
         for (_, name, bytes) in raw {
             // {TOKEN} in a raw request: a valid bearer token, so that the
             // malformed part is what the server has to deal with.
-            let bytes = String::from_utf8_lossy(&bytes)
-                .contains("{TOKEN}")
-                .then(|| {
-                    String::from_utf8_lossy(&bytes)
-                        .replace("{TOKEN}", &writer)
-                        .into_bytes()
-                })
-                .unwrap_or(bytes);
+            let text = String::from_utf8_lossy(&bytes);
+            let bytes = if text.contains("{TOKEN}") {
+                text.replace("{TOKEN}", &writer).into_bytes()
+            } else {
+                bytes
+            };
             let base = app.base.clone();
             let (status, text) = tokio::task::spawn_blocking(move || raw_request(&base, &bytes))
                 .await
