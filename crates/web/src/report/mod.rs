@@ -36,7 +36,11 @@ pub async fn load_report(state: &SharedState, req: &ReportRequest) -> Result<Rep
 /// recomputation (property test in crates/stats/tests/rollup.rs).
 #[derive(Default)]
 pub struct ReportCache {
-    built: tokio::sync::Mutex<Option<(Option<String>, std::sync::Arc<foljupp_stats::Rollup>)>>,
+    /// The rollup, the data version it was built for, and the tick when
+    /// its rebuild started.
+    built: tokio::sync::Mutex<Option<(Option<String>, std::sync::Arc<foljupp_stats::Rollup>, u64)>>,
+    /// Ticks for arrivals and rebuild starts, in one order.
+    clock: std::sync::atomic::AtomicU64,
 }
 
 impl ReportCache {
@@ -45,16 +49,24 @@ impl ReportCache {
         &self,
         state: &SharedState,
     ) -> Result<std::sync::Arc<foljupp_stats::Rollup>, StoreError> {
-        // Read the version before counting: a write that lands meanwhile
-        // makes the next request rebuild again, never leaves it out.
+        use std::sync::atomic::Ordering::SeqCst;
+        let arrived = self.clock.fetch_add(1, SeqCst);
         let version = state.store.data_version().await?;
         // One rebuild at a time; requests meanwhile wait for it.
         let mut built = self.built.lock().await;
-        if let Some((v, rollup)) = built.as_ref() {
-            if *v == version {
+        if let Some((v, rollup, started)) = built.as_ref() {
+            // A rebuild that started after this request arrived holds every
+            // write acknowledged before it: without this, under steady
+            // writes each waiting request rebuilt again in turn, and report
+            // latency grew with the queue (the load test timed out).
+            if *v == version || *started > arrived {
                 return Ok(rollup.clone());
             }
         }
+        let started = self.clock.fetch_add(1, SeqCst);
+        // Read the version before counting: a write that lands meanwhile
+        // makes the next request rebuild again, never leaves it out.
+        let version = state.store.data_version().await?;
         let mut rollup = foljupp_stats::Rollup::new();
         // Year by year, so that memory holds one year of registrations at
         // a time while counting.
@@ -67,7 +79,7 @@ impl ReportCache {
             }
         }
         let rollup = std::sync::Arc::new(rollup);
-        *built = Some((version, rollup.clone()));
+        *built = Some((version, rollup.clone(), started));
         Ok(rollup)
     }
 }
