@@ -28,6 +28,10 @@ pub async fn load_report(state: &SharedState, req: &ReportRequest) -> Result<Rep
     Ok(rollup.report(&state.organisation, req))
 }
 
+/// The rollup, the data version it was built for, and the tick when its
+/// rebuild started.
+type Built = (Option<String>, std::sync::Arc<foljupp_stats::Rollup>, u64);
+
 /// The municipality's registrations counted by district and day
 /// ([`foljupp_stats::Rollup`]), rebuilt when the store's data version has
 /// changed since: every write to registrations, by this server or another
@@ -36,9 +40,7 @@ pub async fn load_report(state: &SharedState, req: &ReportRequest) -> Result<Rep
 /// recomputation (property test in crates/stats/tests/rollup.rs).
 #[derive(Default)]
 pub struct ReportCache {
-    /// The rollup, the data version it was built for, and the tick when
-    /// its rebuild started.
-    built: tokio::sync::Mutex<Option<(Option<String>, std::sync::Arc<foljupp_stats::Rollup>, u64)>>,
+    built: tokio::sync::Mutex<Option<Built>>,
     /// Ticks for arrivals and rebuild starts, in one order.
     clock: std::sync::atomic::AtomicU64,
 }
