@@ -52,6 +52,20 @@ pub fn decode_csv(
             });
         }
     }
+    // A column given twice is a mistake (two exports pasted together, a
+    // copied column): its values would be merged or fought over silently.
+    let mut seen = std::collections::BTreeSet::new();
+    for h in &headers {
+        if !seen.insert(h.as_str()) && !h.is_empty() {
+            errors.push(ImportError {
+                line: 1,
+                column: h.clone(),
+                message: format!(
+                    "Kolumnen {h:?} finns flera gånger i rubrikraden. Ta bort dubbletten så att varje kolumn finns en gång."
+                ),
+            });
+        }
+    }
     for required in ["date", "district"] {
         if !headers.iter().any(|h| h == required) {
             errors.push(ImportError {
@@ -123,6 +137,27 @@ pub fn decode_csv(
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn a_column_given_twice_is_refused() {
+        let forms = crate::FormSet::defaults();
+        let org = Organisation::stockholm();
+        let csv = "date,district,age_groups,age_groups\n2020-03-04,farsta,0-6,7-12\n";
+        let errors = decode_csv(
+            &forms,
+            &org,
+            Kind::Conversation,
+            csv.as_bytes(),
+            date!(2024 - 01 - 01),
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            (errors[0].line, errors[0].column.as_str()),
+            (1, "age_groups")
+        );
+        assert!(errors[0].message.contains("flera gånger"));
+    }
 
     #[test]
     fn codes_md_example_imports_and_bad_rows_are_all_reported() {

@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod config;
 pub mod csv_import;
 pub mod forms;
+pub mod input;
 pub mod organisation;
 pub mod parents;
 pub mod period;

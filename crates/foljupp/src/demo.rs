@@ -47,10 +47,27 @@ pub const DEMO_ADMIN: &str = "admin";
 /// password, printing it: a demo is for looking around, so the credentials
 /// are shown at every start.
 pub async fn ensure_demo(store: &Store, municipality: &str) -> Result<()> {
+    ensure_demo_with(
+        store,
+        municipality,
+        time::OffsetDateTime::now_utc().date(),
+        1.0,
+    )
+    .await
+}
+
+/// The demo data as of another day and at another scale (1.0: a district's
+/// real volume); `scripts/make-migration-fixture` uses a fixed day and a
+/// small scale so that its fixture is reproducible and small.
+pub async fn ensure_demo_with(
+    store: &Store,
+    municipality: &str,
+    today: Date,
+    scale: f64,
+) -> Result<()> {
     let counts = store.count_registrations(municipality).await?;
     if counts.values().all(|&n| n == 0) {
-        let today = time::OffsetDateTime::now_utc().date();
-        let regs = generate(store.forms(), &Organisation::stockholm(), today)?;
+        let regs = generate_scaled(store.forms(), &Organisation::stockholm(), today, scale)?;
         let n = regs.len();
         eprintln!("Skapar demodata: {n} registreringar för tre år …");
         store
@@ -132,7 +149,18 @@ fn answer(rng: &mut StdRng, top: u32) -> &'static str {
 
 /// Synthetic registrations from `first_year` to `today` (three years when
 /// `first_year` is two years back), deterministic for a given `today`.
+#[cfg(test)]
 pub fn generate(forms: &FormSet, org: &Organisation, today: Date) -> Result<Vec<Registration>> {
+    generate_scaled(forms, org, today, 1.0)
+}
+
+/// As `generate`, with every yearly volume multiplied by `scale`.
+pub fn generate_scaled(
+    forms: &FormSet,
+    org: &Organisation,
+    today: Date,
+    scale: f64,
+) -> Result<Vec<Registration>> {
     let mut rng = StdRng::seed_from_u64(2019);
     let first_year = today.year() - 2;
     let start = Date::from_calendar_date(first_year, time::Month::January, 1)?;
@@ -142,7 +170,7 @@ pub fn generate(forms: &FormSet, org: &Organisation, today: Date) -> Result<Vec<
     };
     let days = (today - start).whole_days().max(1);
     let mut inputs: Vec<(Kind, Input)> = Vec::new();
-    let per_year = |n: f64| (n * days as f64 / 365.0) as usize;
+    let per_year = |n: f64| (n * scale * days as f64 / 365.0) as usize;
     let random_day = |rng: &mut StdRng| {
         // Fewer activities in July, when most staff are on leave.
         loop {

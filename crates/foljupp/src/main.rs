@@ -76,6 +76,12 @@ enum Command {
     Demo {
         #[command(flatten)]
         db: DbArg,
+        /// The last day of the data (YYYY-MM-DD; default today).
+        #[arg(long)]
+        today: Option<String>,
+        /// Yearly volumes times this factor (default 1).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
     },
     /// Import registrations from a CSV file, all or nothing.
     Import {
@@ -470,9 +476,14 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Demo { db } => {
+        Command::Demo { db, today, scale } => {
             let store = open(&db).await?;
-            demo::ensure_demo(&store, MUNICIPALITY).await
+            let today = match today {
+                Some(d) => foljupp_core::parse_date(&d)
+                    .with_context(|| format!("--today {d:?} är inget datum (ÅÅÅÅ-MM-DD)"))?,
+                None => time::OffsetDateTime::now_utc().date(),
+            };
+            demo::ensure_demo_with(&store, MUNICIPALITY, today, scale).await
         }
         Command::Import { db, kind, file } => {
             let kind: Kind = kind.parse().map_err(anyhow::Error::msg)?;

@@ -109,7 +109,13 @@ impl Store {
             Pool::Postgres(
                 PgPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(5))
+                    // While the server is down, sqlx retries a refused
+                    // connection until this deadline: it is how long a
+                    // request waits before its 503. Idle connections are
+                    // pinged before use, so after a restart the pool drops
+                    // the dead ones and reconnects by itself.
+                    .acquire_timeout(Duration::from_secs(3))
+                    .test_before_acquire(true)
                     .connect(url)
                     .await?,
             )

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use foljupp_core::forms::DecodeContext;
-use foljupp_core::{Input, Kind, Period};
+use foljupp_core::{Kind, Period};
 use serde::Deserialize;
 use serde_json::{json, Value as Json_};
 use std::sync::atomic::Ordering;
@@ -33,67 +33,9 @@ fn bad_request(message: String) -> Response {
         .into_response()
 }
 
-/// Turns a JSON object into decoder input. Field names are those of the CSV
-/// format; multi-valued fields are arrays; `participants` is an array of
-/// `{"role", "gender"}` (or of `"role:gender"` strings).
-pub fn json_input(body: &Json_) -> Result<Input, Vec<foljupp_core::FieldError>> {
-    let Json_::Object(map) = body else {
-        return Err(vec![foljupp_core::FieldError::new(
-            "",
-            "Skicka registreringen som ett JSON-objekt med fältnamnen från CSV-formatet.",
-        )]);
-    };
-    let mut input = Input::new();
-    let mut errors = Vec::new();
-    let scalar = |v: &Json_| -> Option<String> {
-        match v {
-            Json_::String(s) => Some(s.clone()),
-            Json_::Number(n) => Some(n.to_string()),
-            Json_::Bool(b) => Some(b.to_string()),
-            _ => None,
-        }
-    };
-    for (k, v) in map {
-        let values: Option<Vec<String>> = match v {
-            Json_::Null => continue,
-            Json_::Array(items) => items
-                .iter()
-                .map(|item| match item {
-                    Json_::Object(o) if k == "participants" => {
-                        match (
-                            o.get("role").and_then(Json_::as_str),
-                            o.get("gender").and_then(Json_::as_str),
-                        ) {
-                            (Some(r), Some(g)) if o.len() == 2 => Some(format!("{r}:{g}")),
-                            _ => None,
-                        }
-                    }
-                    other => scalar(other),
-                })
-                .collect(),
-            other => scalar(other).map(|s| vec![s]),
-        };
-        match values {
-            Some(vs) => {
-                input.insert(k.clone(), vs);
-            }
-            None => errors.push(foljupp_core::FieldError::new(
-                k.as_str(),
-                if k == "participants" {
-                    "Ange deltagarna som en lista av objekt med role och gender, till exempel [{\"role\":\"parent\",\"gender\":\"woman\"}]."
-                        .to_string()
-                } else {
-                    format!("Fältet {k:?} har fel typ. Ange en text, ett tal eller en lista av sådana.")
-                },
-            )),
-        }
-    }
-    if errors.is_empty() {
-        Ok(input)
-    } else {
-        Err(errors)
-    }
-}
+/// Decoding moved to core so that the fuzz targets reach it without the
+/// web stack.
+pub use foljupp_core::input::json_input;
 
 pub async fn post_registration(
     State(state): State<SharedState>,

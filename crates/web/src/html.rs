@@ -24,7 +24,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// Prefix of the participant counter inputs: `participants.ROLE.GENDER`.
-pub const PARTICIPANT_PREFIX: &str = "participants.";
+pub use foljupp_core::input::PARTICIPANT_PREFIX;
 
 /// Participant combinations shown first; the rest sit behind "more".
 const COMMON_PARTICIPANTS: [(&str, &str); 4] = [
@@ -467,47 +467,5 @@ impl FormView<'_> {
     }
 }
 
-/// Turns the posted form pairs into decoder input: drops the technical
-/// fields and folds the participant counters into `role:gender` items.
-/// Returns the input, the raw pairs to show again on error, and an error
-/// found in the participant counters.
-pub fn form_input(pairs: Vec<(String, String)>) -> (Input, Input, Option<(String, String)>) {
-    let mut input = Input::new();
-    let mut raw = Input::new();
-    let mut participants: Vec<String> = Vec::new();
-    let mut error = None;
-    for (k, v) in pairs {
-        if k == "csrf" || k == "action" {
-            continue;
-        }
-        raw.entry(k.clone()).or_default().push(v.clone());
-        if let Some(rest) = k.strip_prefix(PARTICIPANT_PREFIX) {
-            let v = v.trim();
-            if v.is_empty() {
-                continue;
-            }
-            let n: usize = match v.parse() {
-                Ok(n) if n <= 20 => n,
-                _ => {
-                    error = Some((
-                        "participants".to_string(),
-                        format!("{v:?} är inget giltigt antal deltagare. Ange ett heltal mellan 0 och 20."),
-                    ));
-                    continue;
-                }
-            };
-            let Some((role, gender)) = rest.split_once('.') else {
-                continue;
-            };
-            for _ in 0..n {
-                participants.push(format!("{role}:{gender}"));
-            }
-            continue;
-        }
-        input.entry(k).or_default().push(v);
-    }
-    if !participants.is_empty() {
-        input.insert("participants".into(), participants);
-    }
-    (input, raw, error)
-}
+/// In core, with the JSON decoding, for the fuzz targets.
+pub use foljupp_core::input::form_input;

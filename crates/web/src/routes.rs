@@ -412,13 +412,49 @@ fn with_layers(state: SharedState, routes: Router<SharedState>) -> Router {
     routes
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
         .fallback(pages::not_found)
+        // Inside the rewriting of rejections, the logging and the headers,
+        // so that a body over the limit gets all three.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(middleware::from_fn(swedish_rejections))
         .layer(middleware::from_fn_with_state(state.clone(), count_and_log))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .with_state(state)
+}
+
+/// axum's and tower-http's own rejections (a query string that does not
+/// deserialize, a body over the limit, a wrong content type) answer in
+/// English plain text. Users get a Swedish page, API clients Swedish JSON
+/// like every other API error.
+async fn swedish_rejections(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let (key, code) = match status {
+        StatusCode::BAD_REQUEST => ("error-bad-request", "bad_request"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("error-too-large", "too_large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("error-content-type", "content_type"),
+        _ => return resp,
+    };
+    let plain = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !plain {
+        return resp;
+    }
+    let message = crate::i18n::Lang::Sv.t(key);
+    if api {
+        (
+            status,
+            axum::Json(serde_json::json!({"error": code, "message": message})),
+        )
+            .into_response()
+    } else {
+        pages::error_page(status, &message)
+    }
 }
 
 /// Authenticates the request and enforces the route's rule.

@@ -20,7 +20,7 @@ fn crash_n() -> usize {
         .unwrap_or(2000)
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -28,7 +28,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_server(db: &str, port: u16) -> Child {
+pub(crate) fn start_server(db: &str, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_foljupp"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .env("FOLJUPP_DB", db)
@@ -39,7 +39,7 @@ fn start_server(db: &str, port: u16) -> Child {
         .unwrap()
 }
 
-async fn wait_up(http: &reqwest::Client, base: &str) {
+pub(crate) async fn wait_up(http: &reqwest::Client, base: &str) {
     for _ in 0..200 {
         if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
             if r.status().is_success() {

@@ -188,3 +188,6 @@ national-municipality = Municipality
 national-total = Total
 national-caption = Key figures per municipality
 national-empty = There are no municipalities in the installation yet.
+error-bad-request = The request could not be read. Check the address's parameters (for example year=2024, tertial 1–3, dates as YYYY-MM-DD) and that each parameter appears once.
+error-too-large = What was sent is too large (at most 256 KiB). Send less at a time.
+error-content-type = Wrong content type. Send forms as application/x-www-form-urlencoded and API calls as application/json.

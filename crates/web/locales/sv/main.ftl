@@ -188,3 +188,6 @@ national-municipality = Kommun
 national-total = Summa
 national-caption = Nyckeltal per kommun
 national-empty = Det finns inga kommuner i installationen ännu.
+error-bad-request = Begäran kunde inte läsas. Kontrollera adressens parametrar (till exempel year=2024, tertial 1–3, datum som ÅÅÅÅ-MM-DD) och att varje parameter bara finns en gång.
+error-too-large = Det som skickades är för stort (högst 256 KiB). Skicka mindre åt gången.
+error-content-type = Fel innehållstyp. Skicka formulär som application/x-www-form-urlencoded och API-anrop som application/json.

@@ -29,6 +29,15 @@ pub async fn load_report(state: &SharedState, req: &ReportRequest) -> Result<Rep
     Ok(rollup.report(&cfg.organisation, req))
 }
 
+/// The rollup of one municipality, the data version and configuration it
+/// was built for, and the tick when its rebuild started.
+type Built = (
+    Option<String>,
+    std::sync::Arc<MunicipalConfig>,
+    std::sync::Arc<foljupp_stats::Rollup>,
+    u64,
+);
+
 /// The municipality's registrations counted by district and day
 /// ([`foljupp_stats::Rollup`]), rebuilt when the store's data version has
 /// changed since: every write to registrations, by this server or another
@@ -39,17 +48,9 @@ pub async fn load_report(state: &SharedState, req: &ReportRequest) -> Result<Rep
 /// question mappings shape the counts).
 #[derive(Default)]
 pub struct ReportCache {
-    #[allow(clippy::type_complexity)]
-    built: tokio::sync::Mutex<
-        std::collections::BTreeMap<
-            String,
-            (
-                Option<String>,
-                std::sync::Arc<MunicipalConfig>,
-                std::sync::Arc<foljupp_stats::Rollup>,
-            ),
-        >,
-    >,
+    built: tokio::sync::Mutex<std::collections::BTreeMap<String, Built>>,
+    /// Ticks for arrivals and rebuild starts, in one order.
+    clock: std::sync::atomic::AtomicU64,
 }
 
 impl ReportCache {
@@ -60,16 +61,24 @@ impl ReportCache {
         state: &SharedState,
         cfg: &std::sync::Arc<MunicipalConfig>,
     ) -> Result<std::sync::Arc<foljupp_stats::Rollup>, StoreError> {
-        // Read the version before counting: a write that lands meanwhile
-        // makes the next request rebuild again, never leaves it out.
+        use std::sync::atomic::Ordering::SeqCst;
+        let arrived = self.clock.fetch_add(1, SeqCst);
         let version = state.store.data_version().await?;
         // One rebuild at a time; requests meanwhile wait for it.
         let mut built = self.built.lock().await;
-        if let Some((v, c, rollup)) = built.get(cfg.code()) {
-            if *v == version && std::sync::Arc::ptr_eq(c, cfg) {
+        if let Some((v, c, rollup, started)) = built.get(cfg.code()) {
+            // A rebuild that started after this request arrived holds every
+            // write acknowledged before it: without this, under steady
+            // writes each waiting request rebuilt again in turn, and report
+            // latency grew with the queue (the load test timed out).
+            if std::sync::Arc::ptr_eq(c, cfg) && (*v == version || *started > arrived) {
                 return Ok(rollup.clone());
             }
         }
+        let started = self.clock.fetch_add(1, SeqCst);
+        // Read the version before counting: a write that lands meanwhile
+        // makes the next request rebuild again, never leaves it out.
+        let version = state.store.data_version().await?;
         let mut rollup = foljupp_stats::Rollup::new();
         // Year by year, so that memory holds one year of registrations at
         // a time while counting.
@@ -84,7 +93,7 @@ impl ReportCache {
         let rollup = std::sync::Arc::new(rollup);
         built.insert(
             cfg.code().to_string(),
-            (version, cfg.clone(), rollup.clone()),
+            (version, cfg.clone(), rollup.clone(), started),
         );
         Ok(rollup)
     }
