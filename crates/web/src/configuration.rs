@@ -74,7 +74,13 @@ pub async fn apply(
     if !versions.is_empty() {
         detail.push_str(&format!("; ny formulärversion: {}", versions.join(", ")));
     }
-    crate::audit::audit(state, Some(p), crate::audit::action::CONFIG_CHANGED, &detail).await?;
+    crate::audit::audit(
+        state,
+        Some(p),
+        crate::audit::action::CONFIG_CHANGED,
+        &detail,
+    )
+    .await?;
     Ok(state.municipality(&p.municipality)?)
 }
 
