@@ -15,10 +15,23 @@ pub enum Role {
     Analyst,
     /// Accounts, organisation, forms, tokens.
     Admin,
+    /// A national agency's analyst: aggregates across the installation's
+    /// municipalities only, nothing of any one municipality's pages.
+    /// Granted from the command line, never by a municipality's admin.
+    NationalAnalyst,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
+        Role::Registrant,
+        Role::DistrictLead,
+        Role::Analyst,
+        Role::Admin,
+        Role::NationalAnalyst,
+    ];
+
+    /// The roles a municipality's admin may grant (not the national one).
+    pub const MUNICIPAL: [Role; 4] = [
         Role::Registrant,
         Role::DistrictLead,
         Role::Analyst,
@@ -31,6 +44,7 @@ impl Role {
             Role::DistrictLead => "district_lead",
             Role::Analyst => "analyst",
             Role::Admin => "admin",
+            Role::NationalAnalyst => "national_analyst",
         }
     }
 
@@ -40,6 +54,7 @@ impl Role {
             Role::DistrictLead => "Enhetschef",
             Role::Analyst => "Analytiker",
             Role::Admin => "Förvaltare",
+            Role::NationalAnalyst => "Nationell analytiker",
         }
     }
 
@@ -62,7 +77,7 @@ impl FromStr for Role {
             .into_iter()
             .find(|r| r.code() == s)
             .ok_or_else(|| {
-                format!("Okänd roll {s:?}. Välj en av: registrant, district_lead, analyst, admin.")
+                format!("Okänd roll {s:?}. Välj en av: registrant, district_lead, analyst, admin, national_analyst.")
             })
     }
 }

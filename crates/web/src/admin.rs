@@ -140,7 +140,7 @@ pub fn fmt_time(unix: i64) -> String {
 }
 
 fn roles() -> Vec<(String, String)> {
-    Role::ALL
+    Role::MUNICIPAL
         .iter()
         .map(|r| {
             (
@@ -166,6 +166,12 @@ fn role_and_district(
     district: &str,
 ) -> Result<(Role, Option<String>), String> {
     let role: Role = role.parse()?;
+    if !Role::MUNICIPAL.contains(&role) {
+        return Err(format!(
+            "Rollen {} ges av den som driver installationen, inte av en kommuns förvaltare.",
+            role.label_sv()
+        ));
+    }
     let district = district.trim();
     if !role.is_district_bound() {
         return Ok((role, None));
@@ -325,7 +331,7 @@ async fn accounts_page(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let cfg = state.config_of(&p)?;
+    let cfg = state.config_of(p)?;
     let accounts = state
         .store
         .list_accounts(&p.municipality)
@@ -534,7 +540,7 @@ async fn tokens_page(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    let cfg = state.config_of(&p)?;
+    let cfg = state.config_of(p)?;
     let now = foljupp_store::now_unix();
     let tokens = state
         .store

@@ -422,7 +422,7 @@ fn card_facts(
         i.ages_label(en),
         i.languages
             .iter()
-            .map(|l| language_name(&cfg, l, ui))
+            .map(|l| language_name(cfg, l, ui))
             .collect::<Vec<_>>()
             .join(", "),
     )
@@ -1045,7 +1045,7 @@ async fn edit_page(
     failed: Option<(&str, OfferInput, BTreeMap<String, String>)>,
     saved: Option<&str>,
 ) -> Result<Response, AppError> {
-    let cfg = state.config_of(&p)?;
+    let cfg = state.config_of(p)?;
     let muni = &p.municipality;
     let all = state.store.interventions(muni, false).await?;
     let offers = state.store.offers(muni, None).await?;
@@ -1246,7 +1246,9 @@ pub async fn stale(
             .iter()
             .filter(|d| p.district.as_deref() == Some(d.code.as_str()))
             .collect(),
-        Role::Registrant => return Err(AppError::Forbidden(Lang::Sv.t("error-forbidden"))),
+        Role::Registrant | Role::NationalAnalyst => {
+            return Err(AppError::Forbidden(Lang::Sv.t("error-forbidden")))
+        }
     };
     let muni = &p.municipality;
     let all = state.store.interventions(muni, false).await?;

@@ -283,16 +283,18 @@ impl FormView<'_> {
     fn options(&self, f: &FieldDef) -> Vec<(String, String, Option<String>)> {
         let org = self.org;
         match f.list.as_deref() {
+            // Districts merged into another and retired units are no longer
+            // offered (registrations made before keep them).
             Some("district") => org
-                .districts
-                .iter()
+                .current_districts()
                 .filter(|d| self.only_district.is_none_or(|o| o == d.code))
                 .map(|d| (d.code.clone(), d.name.clone(), None))
                 .collect(),
             Some("unit") => org
                 .units
                 .iter()
-                .filter(|u| self.only_district.is_none_or(|o| o == u.district))
+                .filter(|u| u.retired_on.is_none())
+                .filter(|u| self.only_district.is_none_or(|o| org.unit_serves(u, o)))
                 .filter(|u| {
                     self.kind.kind != foljupp_core::Kind::OpenPreschoolReport
                         || u.kind == foljupp_core::UnitKind::OpenPreschool

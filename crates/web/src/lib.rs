@@ -15,6 +15,7 @@ pub mod configuration;
 mod error;
 mod html;
 pub mod i18n;
+pub mod national;
 pub mod oidc;
 pub mod openapi;
 mod pages;

@@ -199,7 +199,9 @@ fn claim_strings(v: Option<&Value>) -> Vec<String> {
 /// The role the claim values give. Several roles: the one with most rights,
 /// in the order admin, analyst, district_lead, registrant.
 pub fn map_role(config: &OidcConfig, values: &[String]) -> Option<Role> {
+    // Single sign-on is a municipality's: it never grants the national role.
     let rank = |r: Role| match r {
+        Role::NationalAnalyst => -1,
         Role::Admin => 3,
         Role::Analyst => 2,
         Role::DistrictLead => 1,

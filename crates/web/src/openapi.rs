@@ -380,6 +380,15 @@ pub fn document(forms: &FormSet, org: &Organisation) -> Value {
         }}),
     );
     paths.insert(
+        "/api/v1/national/report".into(),
+        json!({"get": {
+            "operationId": "national_report",
+            "summary": "The year's key figures of every municipality of the installation and their sum (national analysts only; aggregates only)",
+            "parameters": [q("year", "Calendar year, e.g. 2025; default this year.", json!({"type": "string", "example": "2025"}))],
+            "responses": answers(&[("400", error_response("year is not a year."))], "200", "Per municipality: code, name and key figures; the total of the counts."),
+        }}),
+    );
+    paths.insert(
         "/api/v1/openapi.json".into(),
         json!({"get": {
             "operationId": "openapi",

@@ -29,6 +29,8 @@ pub struct Nav {
     pub steering: bool,
     /// The committee report, completeness and exports.
     pub can_report: bool,
+    /// The national role: only the national overview.
+    pub national: bool,
 }
 
 impl Nav {
@@ -41,6 +43,7 @@ impl Nav {
             is_admin: p.role == foljupp_core::Role::Admin,
             steering: crate::routes::STEERING.contains(&p.role),
             can_report: crate::routes::REPORTING.contains(&p.role),
+            national: p.role == foljupp_core::Role::NationalAnalyst,
         })
     }
 }
@@ -134,6 +137,9 @@ pub fn redirect_to_login(next: &str) -> Response {
 
 pub async fn root(p: Option<Extension<Principal>>) -> Response {
     match p {
+        Some(p) if p.role == foljupp_core::Role::NationalAnalyst => {
+            Redirect::to("/nationellt").into_response()
+        }
         Some(_) => Redirect::to("/oversikt").into_response(),
         None => Redirect::to("/login").into_response(),
     }
@@ -349,6 +355,12 @@ pub async fn login(
     )
     .await?;
     tracing::info!(account = account.id, "login");
+    // The national role has no municipality overview to land on.
+    let next = if account.role == foljupp_core::Role::NationalAnalyst && next == "/oversikt" {
+        "/nationellt".to_string()
+    } else {
+        next
+    };
     let mut resp = Redirect::to(&next).into_response();
     auth::append_cookie(&mut resp, cookie)?;
     auth::append_cookie(

@@ -36,10 +36,20 @@ pub const ALL_ROLES: &[Role] = &[
     Role::Analyst,
     Role::Admin,
 ];
+/// Every role, the national one too: logging out, one's own password.
+pub const EVERY_ACCOUNT: &[Role] = &[
+    Role::Registrant,
+    Role::DistrictLead,
+    Role::Analyst,
+    Role::Admin,
+    Role::NationalAnalyst,
+];
 /// Roles that register activities (analysts only read aggregates).
 pub const REGISTERING: &[Role] = &[Role::Registrant, Role::DistrictLead, Role::Admin];
 /// Accounts, tokens, the audit log, configuration.
 pub const ADMIN: &[Role] = &[Role::Admin];
+/// The national view across municipalities (aggregates only).
+pub const NATIONAL: &[Role] = &[Role::NationalAnalyst];
 /// Roles that keep the catalogue's per-district entries current (a district
 /// lead only their own district; the handler checks).
 pub const CATALOGUE_EDITORS: &[Role] = &[Role::DistrictLead, Role::Admin];
@@ -67,7 +77,7 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/static/{file}", Access::Public),
     ("GET", "/login", Access::Public),
     ("POST", "/login", Access::Public),
-    ("POST", "/logout", Access::Page(ALL_ROLES)),
+    ("POST", "/logout", Access::Page(EVERY_ACCOUNT)),
     ("GET", "/oversikt", Access::Page(ALL_ROLES)),
     ("GET", "/registrera", Access::Page(REGISTERING)),
     ("GET", "/registrera/{kind}", Access::Page(REGISTERING)),
@@ -81,6 +91,8 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/forms/{kind}", Access::Api(ALL_ROLES)),
     // Configuration as versioned data (issue 6).
     ("GET", "/api/v1/admin/config", Access::Api(ADMIN)),
+    ("GET", "/nationellt", Access::Page(NATIONAL)),
+    ("GET", "/api/v1/national/report", Access::Api(NATIONAL)),
     ("POST", "/api/v1/admin/config/changes", Access::Api(ADMIN)),
     (
         "POST",
@@ -90,8 +102,8 @@ pub const RULES: &[(&str, &str, Access)] = &[
     // Security (issue 5): SSO, own password, admin pages, the API document.
     ("GET", "/login/sso", Access::Public),
     ("GET", "/login/sso/callback", Access::Public),
-    ("GET", "/konto/losenord", Access::Page(ALL_ROLES)),
-    ("POST", "/konto/losenord", Access::Page(ALL_ROLES)),
+    ("GET", "/konto/losenord", Access::Page(EVERY_ACCOUNT)),
+    ("POST", "/konto/losenord", Access::Page(EVERY_ACCOUNT)),
     ("GET", "/admin/konton", Access::Page(ADMIN)),
     ("POST", "/admin/konton", Access::Page(ADMIN)),
     ("POST", "/admin/konton/{id}/avaktivera", Access::Page(ADMIN)),
@@ -266,6 +278,8 @@ fn routes() -> Router<SharedState> {
         .route("/api/v1/report", get(api::report))
         .route("/api/v1/forms/{kind}", get(api::form_definition))
         .route("/api/v1/admin/config", get(configuration::get_config))
+        .route("/nationellt", get(crate::national::page))
+        .route("/api/v1/national/report", get(crate::national::api_report))
         .route(
             "/api/v1/admin/config/changes",
             post(configuration::post_change),
@@ -569,6 +583,7 @@ async fn security_headers(State(state): State<SharedState>, req: Request, next: 
 pub fn may_see(p: &Principal, district: Option<&str>) -> bool {
     match p.role {
         Role::Analyst | Role::Admin => true,
+        Role::NationalAnalyst => false,
         Role::Registrant | Role::DistrictLead => match (district, p.district.as_deref()) {
             (Some(d), Some(own)) => d == own,
             _ => false,

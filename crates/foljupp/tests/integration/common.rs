@@ -71,16 +71,38 @@ impl App {
     }
 
     pub async fn user(&self, name: &str, role: Role, district: Option<&str>) {
+        self.user_in("stockholm", name, role, district).await;
+    }
+
+    /// An account of another municipality of the installation.
+    pub async fn user_in(
+        &self,
+        municipality: &str,
+        name: &str,
+        role: Role,
+        district: Option<&str>,
+    ) {
         let hash = foljupp_web::hash_password(PASSWORD).unwrap();
         self.store
-            .create_account("stockholm", name, role, district, &hash)
+            .create_account(municipality, name, role, district, &hash)
             .await
             .unwrap();
     }
 
     /// A bearer token for a new account of the role.
     pub async fn token(&self, name: &str, role: Role, district: Option<&str>) -> String {
-        self.user(name, role, district).await;
+        self.token_in("stockholm", name, role, district).await
+    }
+
+    /// A bearer token for a new account of another municipality.
+    pub async fn token_in(
+        &self,
+        municipality: &str,
+        name: &str,
+        role: Role,
+        district: Option<&str>,
+    ) -> String {
+        self.user_in(municipality, name, role, district).await;
         let acc = self.store.account_by_name(name).await.unwrap().unwrap();
         let token = foljupp_store::random_token();
         self.store
@@ -206,4 +228,31 @@ pub fn example_conversation() -> Value {
         "q_helpful": "yes_really",
         "q_easy_reach": "yes"
     })
+}
+
+/// A session made in the store for an account (no login round trip).
+pub async fn session_for(store: &Store, name: &str, created: i64, seen: i64) -> Session {
+    let acc = store.account_by_name(name).await.unwrap().unwrap();
+    let token = foljupp_store::random_token();
+    let csrf = foljupp_store::random_token();
+    store
+        .create_session(&foljupp_web::sha256_hex(&token), acc.id, &csrf, created)
+        .await
+        .unwrap();
+    if seen != created {
+        store
+            .touch_session(&foljupp_web::sha256_hex(&token), seen)
+            .await
+            .unwrap();
+    }
+    Session {
+        cookie: format!("foljupp_session={token}"),
+        csrf,
+    }
+}
+
+/// A session that starts now.
+pub async fn fresh_session(store: &Store, name: &str) -> Session {
+    let now = foljupp_store::now_unix();
+    session_for(store, name, now, now).await
 }

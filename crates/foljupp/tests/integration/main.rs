@@ -10,6 +10,8 @@ mod backup;
 mod catalogue;
 mod cli;
 mod common;
+mod configuration;
+mod municipalities;
 mod parents;
 mod registration;
 mod reliability;

@@ -12,31 +12,6 @@ use serde_json::{json, Value};
 
 /// A session made directly in the store (no login round trip): the cookie
 /// header and the CSRF token.
-async fn session_for(store: &Store, name: &str, created: i64, seen: i64) -> Session {
-    let acc = store.account_by_name(name).await.unwrap().unwrap();
-    let token = foljupp_store::random_token();
-    let csrf = foljupp_store::random_token();
-    store
-        .create_session(&foljupp_web::sha256_hex(&token), acc.id, &csrf, created)
-        .await
-        .unwrap();
-    if seen != created {
-        store
-            .touch_session(&foljupp_web::sha256_hex(&token), seen)
-            .await
-            .unwrap();
-    }
-    Session {
-        cookie: format!("foljupp_session={token}"),
-        csrf,
-    }
-}
-
-async fn fresh_session(store: &Store, name: &str) -> Session {
-    let now = foljupp_store::now_unix();
-    session_for(store, name, now, now).await
-}
-
 async fn audit_rows(store: &Store, action: &str) -> Vec<foljupp_store::AuditEvent> {
     store
         .audit_events(&AuditFilter {

@@ -152,7 +152,7 @@ impl Selection {
         q: &ReportQuery,
         path_district: Option<&str>,
     ) -> Result<Selection, AppError> {
-        let cfg = state.config_of(&p)?;
+        let cfg = state.config_of(p)?;
         let today = today();
         let (from, to) = (given(&q.from), given(&q.to));
         let ranged = from.is_some() || to.is_some();
