@@ -732,7 +732,7 @@ fn forms_page(
                                 cfg.forms
                                     .list(l)
                                     .map(|v| v.label_sv.clone())
-                                    .unwrap_or_else(|| l.to_string())
+                                    .unwrap_or_else(|| format!("{l} (ur organisationen)"))
                             })
                             .unwrap_or_default(),
                         retired: f.retired,

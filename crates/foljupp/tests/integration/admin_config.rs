@@ -640,3 +640,85 @@ async fn only_admins_open_the_configuration_pages() {
         assert_eq!(revisions, 1, "{b}: only the seeded revision");
     }
 }
+
+#[tokio::test]
+async fn another_municipalitys_admin_changes_only_their_own_configuration() {
+    use crate::municipalities::{start_two, OTHER};
+    for (backend, url) in foljupp_store::testing::fresh_databases().await {
+        let app = start_two(backend, url).await;
+        let b = app.backend;
+        app.user_in(OTHER, "testadmin", Role::Admin, None).await;
+        let s = fresh_session(&app.store, "testadmin").await;
+        let admin = Admin { app: &app, s };
+        let stockholm = app.store.config_revision("stockholm").await.unwrap();
+        let (st, html) = admin.get("/admin/organisation").await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        assert!(html.contains("Familjecentralen Centrum"), "{b}");
+        assert!(
+            !html.contains("Farsta"),
+            "{b}: Stockholm's organisation shown"
+        );
+        // Stockholm's district is not theirs to rename or to add units to.
+        admin
+            .refused(
+                "/admin/organisation/byt-namn",
+                &[("district", "farsta"), ("name", "Kapat namn")],
+                "finns inte",
+            )
+            .await;
+        admin
+            .refused(
+                "/admin/organisation/ny-enhet",
+                &[
+                    ("code", "kapad-enhet"),
+                    ("name", "Kapad enhet"),
+                    ("district", "farsta"),
+                    ("kind", "family_centre"),
+                ],
+                "finns inte",
+            )
+            .await;
+        // Their own value list changes; Stockholm's stays as it was.
+        admin
+            .saved(
+                "/admin/formular/nytt-alternativ",
+                &[
+                    ("list", "how_found"),
+                    ("code", "lokaltidningen"),
+                    ("label_sv", "Lokaltidningen"),
+                    ("label_en", "The local paper"),
+                ],
+            )
+            .await;
+        let own = admin.config().await;
+        assert_eq!(own["municipality"], OTHER, "{b}");
+        let codes = |c: &foljupp_core::MunicipalConfig| {
+            c.forms
+                .list("how_found")
+                .unwrap()
+                .options
+                .iter()
+                .any(|o| o.code == "lokaltidningen")
+        };
+        let other_rev = own["revision"].as_i64().unwrap();
+        let theirs = app
+            .store
+            .config_at(OTHER, other_rev)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(codes(&theirs), "{b}");
+        assert_eq!(
+            app.store.config_revision("stockholm").await.unwrap(),
+            stockholm,
+            "{b}: Stockholm's configuration unchanged"
+        );
+        let st = app
+            .store
+            .config_at("stockholm", stockholm)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!codes(&st), "{b}");
+    }
+}
