@@ -10,6 +10,7 @@ mod api;
 pub mod audit;
 mod auth;
 mod catalogue;
+mod config_pages;
 pub mod configuration;
 mod error;
 mod html;

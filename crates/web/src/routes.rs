@@ -5,7 +5,9 @@
 //! route × role test, so a new route cannot slip in unguarded.
 
 use crate::auth::{self, Principal};
-use crate::{admin, api, catalogue, configuration, pages, parents, report, SharedState};
+use crate::{
+    admin, api, catalogue, config_pages, configuration, pages, parents, report, SharedState,
+};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -235,6 +237,11 @@ pub const RULES: &[(&str, &str, Access)] = &[
     ("GET", "/rapport.pdf", Access::Page(REPORTING)),
     ("GET", "/inrapportering", Access::Page(REPORTING)),
     ("GET", "/export/{file}", Access::Page(REPORTING)),
+    // The configuration's admin pages (issue 6): one POST per form action.
+    ("GET", "/admin/organisation", Access::Page(ADMIN)),
+    ("POST", "/admin/organisation/{action}", Access::Page(ADMIN)),
+    ("GET", "/admin/formular", Access::Page(ADMIN)),
+    ("POST", "/admin/formular/{action}", Access::Page(ADMIN)),
 ];
 
 pub fn rule(method: &Method, pattern: &str) -> Option<Access> {
@@ -338,6 +345,13 @@ fn routes() -> Router<SharedState> {
         .route("/rapport.pdf", get(report::pages::committee_pdf))
         .route("/inrapportering", get(report::pages::completeness))
         .route("/export/{file}", get(report::pages::export))
+        .route("/admin/organisation", get(config_pages::organisation))
+        .route(
+            "/admin/organisation/{action}",
+            post(config_pages::organisation_post),
+        )
+        .route("/admin/formular", get(config_pages::forms))
+        .route("/admin/formular/{action}", post(config_pages::forms_post))
 }
 
 /// The steering group's routes (Spindeln, status reports).

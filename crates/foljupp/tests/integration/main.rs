@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod admin_config;
 mod backup;
 mod catalogue;
 mod cli;
