@@ -192,6 +192,8 @@ async fn an_account_of_one_municipality_sees_and_changes_nothing_of_another_on_a
             };
             let path = pattern
                 .replace("{kind}", "conversation")
+                .replace("/admin/formular/{action}", "/admin/formular/ny-text")
+                .replace("{action}", "byt-namn")
                 .replace("{district}", "farsta")
                 .replace("{file}", "oversikt-kpis.csv")
                 .replace("{year}", "2025")

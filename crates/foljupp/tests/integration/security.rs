@@ -75,6 +75,8 @@ async fn every_route_for_every_role_and_anonymous_gets_the_expected_status() {
             };
             let path = pattern
                 .replace("{kind}", "conversation")
+                .replace("/admin/formular/{action}", "/admin/formular/ny-text")
+                .replace("{action}", "byt-namn")
                 .replace("{district}", "farsta")
                 .replace("{file}", "app.css")
                 .replace("{id}", &id.to_string());
@@ -179,6 +181,8 @@ async fn every_state_changing_form_needs_the_csrf_token() {
             }
             let path = pattern
                 .replace("{kind}", "conversation")
+                .replace("/admin/formular/{action}", "/admin/formular/ny-text")
+                .replace("{action}", "byt-namn")
                 .replace("{id}", &victim.id.to_string());
             let body = [
                 ("name", "ny-person"),
