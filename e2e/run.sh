@@ -67,6 +67,8 @@ export FOLJUPP_ADMIN_PASSWORD="e2e-pw-adm-$RANDOM$RANDOM-x"
 export FOLJUPP_LEAD_NAME=e2e-enhetschef
 export FOLJUPP_LEAD_PASSWORD="e2e-pw-lead-$RANDOM$RANDOM-x"
 export FOLJUPP_LEAD_DISTRICT=farsta
+export FOLJUPP_NATIONAL_NAME=e2e-riksanalytiker
+export FOLJUPP_NATIONAL_PASSWORD="e2e-pw-nat-$RANDOM$RANDOM-x"
 
 printf '%s\n' "$FOLJUPP_REGISTRANT_PASSWORD" |
   "$bin" user add "$FOLJUPP_REGISTRANT_NAME" --role registrant \
@@ -78,6 +80,9 @@ printf '%s\n' "$FOLJUPP_ADMIN_PASSWORD" |
 printf '%s\n' "$FOLJUPP_LEAD_PASSWORD" |
   "$bin" user add "$FOLJUPP_LEAD_NAME" --role district_lead \
     --district "$FOLJUPP_LEAD_DISTRICT" --db "$db" >>"$work/setup.log" 2>&1 ||
+  { cat "$work/setup.log" >&2; exit 1; }
+printf '%s\n' "$FOLJUPP_NATIONAL_PASSWORD" |
+  "$bin" user add "$FOLJUPP_NATIONAL_NAME" --role national_analyst --db "$db" >>"$work/setup.log" 2>&1 ||
   { cat "$work/setup.log" >&2; exit 1; }
 
 # A free loopback port (the small race between closing it here and the

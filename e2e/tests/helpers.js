@@ -18,6 +18,11 @@ const admin = () => ({
   password: env('FOLJUPP_ADMIN_PASSWORD'),
 });
 
+const national = () => ({
+  name: env('FOLJUPP_NATIONAL_NAME'),
+  password: env('FOLJUPP_NATIONAL_PASSWORD'),
+});
+
 const lead = () => ({
   name: env('FOLJUPP_LEAD_NAME'),
   password: env('FOLJUPP_LEAD_PASSWORD'),
@@ -142,6 +147,7 @@ async function expectNoHorizontalScroll(page, what) {
 
 module.exports = {
   registrant,
+  national,
   admin,
   lead,
   watchConsole,
