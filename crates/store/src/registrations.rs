@@ -3,7 +3,10 @@
 //! same text as in the CSV exchange format.
 
 use crate::{Pool, Result, Store, StoreError};
-use foljupp_core::{FieldType, Kind, Participant, Period, Registration, Value};
+use foljupp_core::{
+    Codes, FieldType, FieldsView, Kind, Participant, Participants, Period, Registration, Value,
+    ValueRef,
+};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -50,6 +53,32 @@ impl IdempotencyKey {
             .and_then(foljupp_core::Date::next_day)
             .unwrap_or(self.today)
     }
+}
+
+/// A parent's answer link, created with the first registration of a
+/// request in the same transaction.
+#[derive(Debug, Clone)]
+pub struct NewParentLink {
+    pub code_hash: String,
+    pub survey: foljupp_core::parents::ParentSurvey,
+    pub lifetime_secs: i64,
+}
+
+/// One request of [`Store::insert_group`].
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub municipality: &'a str,
+    pub regs: &'a [Registration],
+    pub key: Option<&'a IdempotencyKey>,
+    pub parent_link: Option<&'a NewParentLink>,
+}
+
+/// The data version before a write and after it (equal when the write
+/// stored nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionStep {
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 /// What an idempotent insert did.
@@ -126,130 +155,166 @@ impl Store {
         key: Option<&IdempotencyKey>,
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<Insert> {
-        let ids: Vec<String> = regs.iter().map(|_| random_id()).collect();
-        let mut by_kind: BTreeMap<Kind, Vec<(&str, &Registration)>> = BTreeMap::new();
-        for (id, r) in ids.iter().zip(regs) {
-            by_kind.entry(r.kind).or_default().push((id, r));
+        let req = Request {
+            municipality,
+            regs,
+            key,
+            parent_link: None,
+        };
+        let (mut out, _) = self
+            .insert_group(std::slice::from_ref(&req), crate::now_unix(), progress)
+            .await?;
+        out.pop()
+            .ok_or_else(|| StoreError::Conflict("no result for the insert".into()))
+    }
+
+    /// Stores several requests in one transaction (a group commit): each
+    /// with its own idempotency key (a key seen before stores nothing for
+    /// that request, see [`Store::insert_registrations_once`]) and
+    /// optionally the parent's answer link for its first registration.
+    /// Returns one [`Insert`] per request, in order, and the data version
+    /// before and after the transaction, read under the write lock: a
+    /// cache holding the counts of version `before` becomes the counts of
+    /// `after` by adding the stored registrations.
+    pub async fn insert_group(
+        &self,
+        reqs: &[Request<'_>],
+        now: i64,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<(Vec<Insert>, VersionStep)> {
+        for r in reqs {
+            if let (Some(link), Some(first)) = (r.parent_link, r.regs.first()) {
+                crate::parent_links::check_survey(&self.forms, first.kind, &link.survey)?;
+            }
         }
+        let any_link = reqs.iter().any(|r| r.parent_link.is_some());
+        let today = reqs.iter().find_map(|r| r.key.map(|k| k.today));
+        let mut out = Vec::with_capacity(reqs.len());
         let mut written = 0usize;
-        match &self.pool {
-            Pool::Sqlite(p) => {
-                // IMMEDIATE: take the write lock first, so that two requests
-                // with one key cannot both read "absent".
-                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                if let Some(k) = key {
-                    sqlx::query("DELETE FROM idempotency_key WHERE expires_on < ?")
-                        .bind(foljupp_core::format_date(k.today))
-                        .execute(&mut *tx)
-                        .await?;
-                    let found: Option<(String, String)> = sqlx::query_as(
-                        "SELECT fingerprint, registration_ids FROM idempotency_key WHERE key_hash = ?",
-                    )
-                    .bind(&k.key_hash)
-                    .fetch_optional(&mut *tx)
+        let version_sql = "SELECT token FROM data_version WHERE scope = 'registrations'";
+        macro_rules! group {
+            ($tx:ident, $ph:expr, $lock:expr, $date:expr) => {{
+                let before: Option<String> = sqlx::query_scalar(&format!("{version_sql}{}", $lock))
+                    .fetch_optional(&mut *$tx)
                     .await?;
-                    if let Some(found) = found {
-                        return Ok(replay(found, k));
+                if let Some(today) = today {
+                    sqlx::query(&$ph("DELETE FROM idempotency_key WHERE expires_on < ?"))
+                        .bind($date(today))
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+                if any_link {
+                    for (sql, at) in crate::parent_links::tidy_statements(now) {
+                        sqlx::query(&$ph(sql)).bind(at).execute(&mut *$tx).await?;
                     }
-                    sqlx::query("INSERT INTO idempotency_key (key_hash, fingerprint, registration_ids, expires_on) VALUES (?, ?, ?, ?)")
+                }
+                for req in reqs {
+                    let ids: Vec<String> = req.regs.iter().map(|_| random_id()).collect();
+                    if let Some(k) = req.key {
+                        // SQLite holds the write lock (BEGIN IMMEDIATE); in
+                        // PostgreSQL a concurrent request with the same key
+                        // waits on the primary key until the first commits,
+                        // then finds it.
+                        let claimed = sqlx::query(&$ph(
+                            "INSERT INTO idempotency_key (key_hash, fingerprint, registration_ids, expires_on) VALUES (?, ?, ?, ?) ON CONFLICT (key_hash) DO NOTHING",
+                        ))
                         .bind(&k.key_hash)
                         .bind(&k.fingerprint)
                         .bind(ids.join(";"))
-                        .bind(foljupp_core::format_date(k.expires_on()))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                for (kind, rows) in &by_kind {
-                    let def = self.forms.kind(*kind);
-                    for chunk in rows.chunks(BATCH_ROWS) {
-                        let sql = insert_sql(*kind, def, chunk.len(), |_| "?".to_string());
-                        let mut q = sqlx::query(&sql);
-                        for (id, r) in chunk {
-                            q = q
-                                .bind(*id)
-                                .bind(municipality)
-                                .bind(i64::from(r.form_version));
-                            for f in &def.fields {
-                                q = match cells(r, f.ty, &f.name) {
-                                    Cell::Text(t) => q.bind(t),
-                                    Cell::Int(i) => q.bind(i),
-                                    Cell::Date(d) => q.bind(d.map(foljupp_core::format_date)),
-                                    Cell::Bool(b) => q.bind(b),
-                                };
-                            }
+                        .bind($date(k.expires_on()))
+                        .execute(&mut *$tx)
+                        .await?
+                        .rows_affected();
+                        if claimed == 0 {
+                            let found: (String, String) = sqlx::query_as(&$ph(
+                                "SELECT fingerprint, registration_ids FROM idempotency_key WHERE key_hash = ?",
+                            ))
+                            .bind(&k.key_hash)
+                            .fetch_one(&mut *$tx)
+                            .await?;
+                            out.push(replay(found, k));
+                            continue;
                         }
-                        q.execute(&mut *tx).await?;
-                        written += chunk.len();
-                        progress(written);
                     }
+                    let mut by_kind: BTreeMap<Kind, Vec<(&str, &Registration)>> = BTreeMap::new();
+                    for (id, r) in ids.iter().zip(req.regs) {
+                        by_kind.entry(r.kind).or_default().push((id, r));
+                    }
+                    for (kind, rows) in &by_kind {
+                        let def = self.forms.kind(*kind);
+                        for chunk in rows.chunks(BATCH_ROWS) {
+                            let sql = $ph(&insert_sql(*kind, def, chunk.len()));
+                            let mut q = sqlx::query(&sql);
+                            for (id, r) in chunk {
+                                q = q
+                                    .bind(*id)
+                                    .bind(req.municipality)
+                                    .bind(i64::from(r.form_version));
+                                for f in &def.fields {
+                                    q = match cells(r, f.ty, &f.name) {
+                                        Cell::Text(t) => q.bind(t),
+                                        Cell::Int(i) => q.bind(i),
+                                        Cell::Date(d) => q.bind(d.map($date)),
+                                        Cell::Bool(b) => q.bind(b),
+                                    };
+                                }
+                            }
+                            q.execute(&mut *$tx).await?;
+                            written += chunk.len();
+                            progress(written);
+                        }
+                    }
+                    if let (Some(link), Some(first), Some(id)) =
+                        (req.parent_link, req.regs.first(), ids.first())
+                    {
+                        sqlx::query(&$ph(crate::parent_links::INSERT_LINK))
+                            .bind(&link.code_hash)
+                            .bind(first.kind.code())
+                            .bind(id)
+                            .bind(link.survey.questions.join(";"))
+                            .bind(crate::parent_links::expires_at(now, link.lifetime_secs))
+                            .bind(link.survey.multi)
+                            .execute(&mut *$tx)
+                            .await?;
+                    }
+                    out.push(Insert::Stored(ids));
                 }
-                sqlx::query(crate::BUMP_DATA_VERSION)
-                    .bind(crate::random_token())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
+                let stored = out.iter().any(|o| matches!(o, Insert::Stored(_)));
+                let after = if stored {
+                    let token = crate::random_token();
+                    sqlx::query(&$ph(crate::BUMP_DATA_VERSION))
+                        .bind(&token)
+                        .execute(&mut *$tx)
+                        .await?;
+                    Some(token)
+                } else {
+                    before.clone()
+                };
+                $tx.commit().await?;
+                Ok((out, VersionStep { before, after }))
+            }};
+        }
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                // IMMEDIATE: take the write lock first, so that two requests
+                // with one key cannot both read "absent", and `before` is
+                // the version this transaction follows.
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                group!(tx, |s: &str| s.to_string(), "", foljupp_core::format_date)
             }
             Pool::Postgres(p) => {
                 let mut tx = p.begin().await?;
-                if let Some(k) = key {
-                    sqlx::query("DELETE FROM idempotency_key WHERE expires_on < $1")
-                        .bind(k.today)
-                        .execute(&mut *tx)
-                        .await?;
-                    // A concurrent request with the same key waits here on
-                    // the primary key until the first commits, then finds it.
-                    let claimed = sqlx::query(
-                        "INSERT INTO idempotency_key (key_hash, fingerprint, registration_ids, expires_on) VALUES ($1, $2, $3, $4) ON CONFLICT (key_hash) DO NOTHING",
-                    )
-                    .bind(&k.key_hash)
-                    .bind(&k.fingerprint)
-                    .bind(ids.join(";"))
-                    .bind(k.expires_on())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if claimed == 0 {
-                        let found: (String, String) = sqlx::query_as(
-                            "SELECT fingerprint, registration_ids FROM idempotency_key WHERE key_hash = $1",
-                        )
-                        .bind(&k.key_hash)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        return Ok(replay(found, k));
-                    }
-                }
-                for (kind, rows) in &by_kind {
-                    let def = self.forms.kind(*kind);
-                    for chunk in rows.chunks(BATCH_ROWS) {
-                        let sql = insert_sql(*kind, def, chunk.len(), |i| format!("${i}"));
-                        let mut q = sqlx::query(&sql);
-                        for (id, r) in chunk {
-                            q = q
-                                .bind(*id)
-                                .bind(municipality)
-                                .bind(i64::from(r.form_version));
-                            for f in &def.fields {
-                                q = match cells(r, f.ty, &f.name) {
-                                    Cell::Text(t) => q.bind(t),
-                                    Cell::Int(i) => q.bind(i),
-                                    Cell::Date(d) => q.bind(d),
-                                    Cell::Bool(b) => q.bind(b),
-                                };
-                            }
-                        }
-                        q.execute(&mut *tx).await?;
-                        written += chunk.len();
-                        progress(written);
-                    }
-                }
-                sqlx::query(&crate::pg_placeholders(crate::BUMP_DATA_VERSION))
-                    .bind(crate::random_token())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
+                // The row lock orders this transaction after every other
+                // write to registrations (they all update this row), so
+                // `before` is the version it follows.
+                group!(
+                    tx,
+                    crate::pg_placeholders,
+                    " FOR UPDATE",
+                    |d: foljupp_core::Date| d
+                )
             }
         }
-        Ok(Insert::Stored(ids))
     }
 
     /// Registrations of one municipality whose day falls in `period`,
@@ -391,12 +456,7 @@ impl Store {
     }
 }
 
-fn insert_sql(
-    kind: Kind,
-    def: &foljupp_core::KindDef,
-    rows: usize,
-    placeholder: impl Fn(usize) -> String,
-) -> String {
+fn insert_sql(kind: Kind, def: &foljupp_core::KindDef, rows: usize) -> String {
     let ncols = 3 + def.fields.len();
     let mut sql = format!(
         "INSERT INTO reg_{} (id, municipality, form_version, {}) VALUES ",
@@ -407,7 +467,6 @@ fn insert_sql(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let mut n = 0;
     for r in 0..rows {
         if r > 0 {
             sql.push_str(", ");
@@ -417,8 +476,7 @@ fn insert_sql(
             if c > 0 {
                 sql.push_str(", ");
             }
-            n += 1;
-            sql.push_str(&placeholder(n));
+            sql.push('?');
         }
         sql.push(')');
     }
@@ -500,4 +558,173 @@ fn decode_row(
         district,
         values,
     })
+}
+
+/// One column of a scanned row, borrowed from the row.
+fn scan_value<'r, R>(
+    row: &'r R,
+    i: usize,
+    ty: FieldType,
+    date: impl Fn(&'r R, usize) -> std::result::Result<Option<foljupp_core::Date>, StoreError>,
+) -> Result<Option<ValueRef<'r>>>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'a> &'a str: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    bool: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(match ty {
+        FieldType::Date => date(row, i)?.map(ValueRef::Date),
+        FieldType::Int => row.try_get::<Option<i64>, _>(i)?.map(ValueRef::Int),
+        FieldType::Bool => row.try_get::<Option<bool>, _>(i)?.map(ValueRef::Bool),
+        FieldType::Code => row.try_get::<Option<&str>, _>(i)?.map(ValueRef::Code),
+        FieldType::Codes => row
+            .try_get::<Option<&str>, _>(i)?
+            .map(|s| ValueRef::Codes(Codes::Joined(s))),
+        FieldType::Participants => row
+            .try_get::<Option<&str>, _>(i)?
+            .map(|s| ValueRef::Participants(Participants::Joined(s))),
+    })
+}
+
+/// Turns one scanned row into a view and hands it to `each`; the values
+/// are borrowed from the row (no `Registration`, no per-value allocation).
+fn scan_row<'r, R>(
+    kind: Kind,
+    def: &'r foljupp_core::KindDef,
+    table: &str,
+    row: &'r R,
+    date: impl Fn(&'r R, usize) -> std::result::Result<Option<foljupp_core::Date>, StoreError> + Copy,
+    each: &mut (dyn FnMut(&FieldsView<'_>) + Send),
+) -> Result<()>
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'a> &'a str: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    bool: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    // One small allocation per row (the values borrow from the row).
+    let mut buf: Vec<(&'r str, ValueRef<'r>)> = Vec::with_capacity(def.fields.len());
+    let (mut day, mut district) = (None, None);
+    for (i, f) in def.fields.iter().enumerate() {
+        let Some(v) = scan_value(row, i, f.ty, date)? else {
+            continue;
+        };
+        match (f.name.as_str(), v) {
+            ("date", ValueRef::Date(d)) => day = Some(d),
+            ("district", ValueRef::Code(d)) => district = Some(d),
+            _ => {}
+        }
+        buf.push((f.name.as_str(), v));
+    }
+    let corrupt = |column: &str| StoreError::Corrupt {
+        table: table.to_string(),
+        column: column.into(),
+        value: String::new(),
+    };
+    let view = FieldsView {
+        kind,
+        date: day.ok_or_else(|| corrupt("date"))?,
+        district: district.ok_or_else(|| corrupt("district"))?,
+        values: &buf,
+    };
+    each(&view);
+    Ok(())
+}
+
+impl Store {
+    /// Every registration of `municipality`, streamed row by row to `each`
+    /// as a borrowed view (for rebuilding the report rollup: memory stays
+    /// flat whatever the number of rows). All kinds are read in one
+    /// read-only snapshot together with the data version, which is
+    /// returned: the rows seen are exactly those of that version, so a
+    /// writer's later changes can be applied on top without counting any
+    /// row twice.
+    pub async fn scan_registrations(
+        &self,
+        municipality: &str,
+        each: &mut (dyn FnMut(&FieldsView<'_>) + Send),
+    ) -> Result<Option<String>> {
+        use futures_util::TryStreamExt;
+        let version_sql = "SELECT token FROM data_version WHERE scope = 'registrations'";
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                // A deferred transaction's first read fixes the WAL
+                // snapshot for every statement after it.
+                let mut tx = p.begin().await?;
+                let version: Option<(String,)> =
+                    sqlx::query_as(version_sql).fetch_optional(&mut *tx).await?;
+                for k in Kind::ALL {
+                    let def = self.forms.kind(k);
+                    let table = format!("reg_{}", k.code());
+                    let sql = format!(
+                        "SELECT {} FROM {table} WHERE municipality = ?",
+                        column_list(def)
+                    );
+                    let mut rows = sqlx::query(&sql).bind(municipality).fetch(&mut *tx);
+                    while let Some(row) = rows.try_next().await? {
+                        scan_row(
+                            k,
+                            def,
+                            &table,
+                            &row,
+                            |row: &sqlx::sqlite::SqliteRow, i| {
+                                let s: Option<&str> = row.try_get(i)?;
+                                s.map(|s| {
+                                    foljupp_core::parse_date(s).ok_or_else(|| StoreError::Corrupt {
+                                        table: format!("reg_{}", k.code()),
+                                        column: "date".into(),
+                                        value: s.to_string(),
+                                    })
+                                })
+                                .transpose()
+                            },
+                            each,
+                        )?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(version.map(|(v,)| v))
+            }
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+                let version: Option<(String,)> =
+                    sqlx::query_as(version_sql).fetch_optional(&mut *tx).await?;
+                for k in Kind::ALL {
+                    let def = self.forms.kind(k);
+                    let table = format!("reg_{}", k.code());
+                    let sql = format!(
+                        "SELECT {} FROM {table} WHERE municipality = $1",
+                        column_list(def)
+                    );
+                    let mut rows = sqlx::query(&sql).bind(municipality).fetch(&mut *tx);
+                    while let Some(row) = rows.try_next().await? {
+                        scan_row(
+                            k,
+                            def,
+                            &table,
+                            &row,
+                            |row: &sqlx::postgres::PgRow, i| Ok(row.try_get(i)?),
+                            each,
+                        )?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(version.map(|(v,)| v))
+            }
+        }
+    }
+}
+
+fn column_list(def: &foljupp_core::KindDef) -> String {
+    def.fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -12,6 +12,7 @@ pub mod pages;
 pub mod svg;
 pub mod table;
 pub mod views;
+mod writes;
 
 use crate::api::ReportQuery;
 use crate::auth::Principal;
@@ -24,53 +25,15 @@ use foljupp_store::StoreError;
 /// suppression pattern must not depend on the scope asked for) and every
 /// day the request needs (see [`ReportRequest::load_period`]).
 pub async fn load_report(state: &SharedState, req: &ReportRequest) -> Result<Report, StoreError> {
-    let rollup = state.report_cache.current(state).await?;
-    Ok(rollup.report(&state.organisation, req))
+    state
+        .report_cache
+        .with(state, &req.municipality, |rollup| {
+            rollup.report(&state.organisation, req)
+        })
+        .await
 }
 
-/// The municipality's registrations counted by district and day
-/// ([`foljupp_stats::Rollup`]), rebuilt when the store's data version has
-/// changed since: every write to registrations, by this server or another
-/// process (an import, a restore), changes it in its own transaction, so a
-/// report never misses a committed write. Reports equal a plain
-/// recomputation (property test in crates/stats/tests/rollup.rs).
-#[derive(Default)]
-pub struct ReportCache {
-    built: tokio::sync::Mutex<Option<(Option<String>, std::sync::Arc<foljupp_stats::Rollup>)>>,
-}
-
-impl ReportCache {
-    /// The rollup for the current data version, rebuilt if it is stale.
-    pub async fn current(
-        &self,
-        state: &SharedState,
-    ) -> Result<std::sync::Arc<foljupp_stats::Rollup>, StoreError> {
-        // Read the version before counting: a write that lands meanwhile
-        // makes the next request rebuild again, never leaves it out.
-        let version = state.store.data_version().await?;
-        // One rebuild at a time; requests meanwhile wait for it.
-        let mut built = self.built.lock().await;
-        if let Some((v, rollup)) = built.as_ref() {
-            if *v == version {
-                return Ok(rollup.clone());
-            }
-        }
-        let mut rollup = foljupp_stats::Rollup::new();
-        // Year by year, so that memory holds one year of registrations at
-        // a time while counting.
-        let last = today().year() + 1;
-        for year in 2000..=last {
-            if let Some(period) = Period::year(year) {
-                for r in load(state, period).await? {
-                    rollup.add(&r);
-                }
-            }
-        }
-        let rollup = std::sync::Arc::new(rollup);
-        *built = Some((version, rollup.clone()));
-        Ok(rollup)
-    }
-}
+pub use writes::ReportCache;
 
 /// Every registration of the municipality in `period`.
 pub async fn load(state: &SharedState, period: Period) -> Result<Vec<Registration>, StoreError> {

@@ -1,0 +1,246 @@
+//! The report rollup kept current, and the write path that keeps it so.
+//!
+//! [`ReportCache`] holds a [`Rollup`] per municipality together with the
+//! data version it counts. Registrations stored by this server go through
+//! one writer task (a group commit: requests that arrive while a
+//! transaction is running are written together in the next one, each
+//! answered after its commit) which adds what it stored to the rollup,
+//! advancing its version from the one the transaction followed to the one
+//! it set. Any other write (an import, a restore, a parent's answers, a
+//! second server) leaves the cache's version behind the store's, and the
+//! next report rebuilds the rollup from one streaming scan.
+
+use crate::SharedState;
+use foljupp_core::Registration;
+use foljupp_stats::{Rollup, RollupBuilder};
+use foljupp_store::{
+    IdempotencyKey, Insert, NewParentLink, Request, Store, StoreError, VersionStep,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+use tokio::sync::{mpsc, oneshot};
+
+/// Requests written in one transaction at most.
+const MAX_GROUP: usize = 256;
+
+struct Entry {
+    /// The data version whose registrations `rollup` counts.
+    version: Option<String>,
+    rollup: Rollup,
+}
+
+type Entries = Arc<RwLock<HashMap<String, Entry>>>;
+
+/// The municipalities' registrations counted by district and day
+/// ([`foljupp_stats::Rollup`]), keyed by municipality. A report never
+/// misses a committed write: it compares the store's data version with the
+/// cache's first. Reports equal a plain recomputation (property tests in
+/// crates/stats/tests/rollup.rs and crates/store/tests/scan.rs).
+#[derive(Default)]
+pub struct ReportCache {
+    entries: Entries,
+    /// One rebuild at a time; requests meanwhile wait for it.
+    rebuilding: tokio::sync::Mutex<()>,
+    writer: OnceLock<mpsc::Sender<Job>>,
+}
+
+struct Job {
+    municipality: String,
+    regs: Vec<Registration>,
+    key: Option<IdempotencyKey>,
+    link: Option<NewParentLink>,
+    reply: oneshot::Sender<Result<Insert, StoreError>>,
+}
+
+fn poisoned<T>(e: std::sync::PoisonError<T>) -> T {
+    // The lock guards plain additions of counts, which do not panic; a
+    // poisoned lock holds usable data.
+    e.into_inner()
+}
+
+impl ReportCache {
+    /// Runs `f` on the rollup of `municipality` at the store's current data
+    /// version (or a later one), rebuilding it first if it is stale.
+    pub async fn with<T>(
+        &self,
+        state: &SharedState,
+        municipality: &str,
+        f: impl FnOnce(&Rollup) -> T,
+    ) -> Result<T, StoreError> {
+        let version = state.store.data_version().await?;
+        let fresh = |entries: &HashMap<String, Entry>, version: &Option<String>| {
+            entries
+                .get(municipality)
+                .is_some_and(|e| e.version == *version)
+        };
+        {
+            let entries = self.entries.read().unwrap_or_else(poisoned);
+            if fresh(&entries, &version) {
+                if let Some(e) = entries.get(municipality) {
+                    return Ok(f(&e.rollup));
+                }
+            }
+        }
+        let _one = self.rebuilding.lock().await;
+        // Another request may have rebuilt it, or the writer advanced it,
+        // while this one waited.
+        let version = state.store.data_version().await?;
+        {
+            let entries = self.entries.read().unwrap_or_else(poisoned);
+            if fresh(&entries, &version) {
+                if let Some(e) = entries.get(municipality) {
+                    return Ok(f(&e.rollup));
+                }
+            }
+        }
+        let started = std::time::Instant::now();
+        let mut builder = RollupBuilder::new();
+        // The scan reads the version in the same snapshot as the rows: the
+        // rollup counts exactly that version (at least as new as the one
+        // read above), so the writer can add later writes on top.
+        let scanned = state
+            .store
+            .scan_registrations(municipality, &mut |row| builder.add(row))
+            .await?;
+        let rollup = builder.finish();
+        tracing::info!(
+            registrations = rollup.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "report rollup rebuilt"
+        );
+        let mut entries = self.entries.write().unwrap_or_else(poisoned);
+        entries.insert(
+            municipality.to_string(),
+            Entry {
+                version: scanned,
+                rollup,
+            },
+        );
+        let e = entries
+            .get(municipality)
+            .ok_or_else(|| StoreError::Conflict("rollup vanished".into()))?;
+        Ok(f(&e.rollup))
+    }
+
+    /// Stores one request's registrations through the group-commit writer,
+    /// once per idempotency key, with the parent's answer link for the
+    /// first registration in the same transaction; counts them into the
+    /// rollup before answering. Returns after the commit (an answered
+    /// request is durable).
+    pub async fn store(
+        &self,
+        state: &SharedState,
+        municipality: &str,
+        regs: Vec<Registration>,
+        key: Option<IdempotencyKey>,
+        link: Option<NewParentLink>,
+    ) -> Result<Insert, StoreError> {
+        let writer = self.writer.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(4 * MAX_GROUP);
+            tokio::spawn(run_writer(state.store.clone(), self.entries.clone(), rx));
+            tx
+        });
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            municipality: municipality.to_string(),
+            regs,
+            key,
+            link,
+            reply,
+        };
+        writer
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Conflict("the writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Conflict("the writer has stopped".into()))?
+    }
+}
+
+/// Writes queued requests, as many together as have arrived (up to
+/// [`MAX_GROUP`]), until the cache is dropped.
+async fn run_writer(store: Store, entries: Entries, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let result = write(&store, &jobs).await;
+        match result {
+            Ok((results, step)) => {
+                apply(&entries, &jobs, &results, &step);
+                for (job, r) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(Ok(r));
+                }
+            }
+            Err(_) if jobs.len() > 1 => {
+                // One request's failure must not fail the others: write
+                // each alone, so each gets its own answer.
+                for job in jobs {
+                    let one = std::slice::from_ref(&job);
+                    let r = match write(&store, one).await {
+                        Ok((mut results, step)) => {
+                            apply(&entries, one, &results, &step);
+                            results.pop().ok_or_else(|| {
+                                StoreError::Conflict("no result for the insert".into())
+                            })
+                        }
+                        Err(e) => Err(e),
+                    };
+                    let _ = job.reply.send(r);
+                }
+            }
+            Err(e) => {
+                for job in jobs {
+                    let _ = job.reply.send(Err(clone_error(&e)));
+                }
+            }
+        }
+    }
+}
+
+fn clone_error(e: &StoreError) -> StoreError {
+    StoreError::Conflict(e.to_string())
+}
+
+async fn write(store: &Store, jobs: &[Job]) -> Result<(Vec<Insert>, VersionStep), StoreError> {
+    let reqs: Vec<Request<'_>> = jobs
+        .iter()
+        .map(|j| Request {
+            municipality: &j.municipality,
+            regs: &j.regs,
+            key: j.key.as_ref(),
+            parent_link: j.link.as_ref(),
+        })
+        .collect();
+    store
+        .insert_group(&reqs, foljupp_store::now_unix(), &mut |_| {})
+        .await
+}
+
+/// Adds what a transaction stored to every rollup that counted the version
+/// it followed; a rollup at any other version is left behind (the next
+/// report rebuilds it).
+fn apply(entries: &Entries, jobs: &[Job], results: &[Insert], step: &VersionStep) {
+    if step.before == step.after {
+        return;
+    }
+    let mut entries = entries.write().unwrap_or_else(poisoned);
+    for (municipality, e) in entries.iter_mut() {
+        if e.version != step.before {
+            continue;
+        }
+        for (job, r) in jobs.iter().zip(results) {
+            if matches!(r, Insert::Stored(_)) && job.municipality == *municipality {
+                for reg in &job.regs {
+                    e.rollup.add(reg);
+                }
+            }
+        }
+        e.version = step.after.clone();
+    }
+}
