@@ -14,15 +14,26 @@ use std::collections::BTreeMap;
 /// bound parameters for the widest form (~30 columns).
 const BATCH_ROWS: usize = 400;
 
-enum Cell {
+/// Rows from which a write counts as a bulk import (a larger page cache for
+/// its transaction).
+const BULK_ROWS: usize = 50_000;
+
+enum Cell<'a> {
+    /// A code, bound without a copy.
+    Str(Option<&'a str>),
     Text(Option<String>),
     Int(Option<i64>),
     Date(Option<foljupp_core::Date>),
     Bool(Option<bool>),
 }
 
-fn cells(reg: &Registration, ty: FieldType, name: &str) -> Cell {
+fn cells<'a>(reg: &'a Registration, ty: FieldType, name: &str) -> Cell<'a> {
     let v = reg.get(name);
+    match (ty, v) {
+        (FieldType::Code, Some(Value::Code(c))) => return Cell::Str(Some(c)),
+        (FieldType::Code, None) => return Cell::Str(None),
+        _ => {}
+    }
     match ty {
         FieldType::Date => Cell::Date(match v {
             Some(Value::Date(d)) => Some(*d),
@@ -240,6 +251,13 @@ impl Store {
                     for (id, r) in ids.iter().zip(req.regs) {
                         by_kind.entry(r.kind).or_default().push((id, r));
                     }
+                    // In primary-key order (municipality, date, id): a bulk
+                    // import then appends to the table's B-tree instead of
+                    // touching a random page per row. The order says
+                    // nothing: ids are random.
+                    for rows in by_kind.values_mut() {
+                        rows.sort_unstable_by(|a, b| (a.1.date, a.0).cmp(&(b.1.date, b.0)));
+                    }
                     for (kind, rows) in &by_kind {
                         let def = self.forms.kind(*kind);
                         for chunk in rows.chunks(BATCH_ROWS) {
@@ -252,6 +270,7 @@ impl Store {
                                     .bind(i64::from(r.form_version));
                                 for f in &def.fields {
                                     q = match cells(r, f.ty, &f.name) {
+                                        Cell::Str(t) => q.bind(t),
                                         Cell::Text(t) => q.bind(t),
                                         Cell::Int(i) => q.bind(i),
                                         Cell::Date(d) => q.bind(d.map($date)),
@@ -296,11 +315,31 @@ impl Store {
         }
         match &self.pool {
             Pool::Sqlite(p) => {
-                // IMMEDIATE: take the write lock first, so that two requests
-                // with one key cannot both read "absent", and `before` is
-                // the version this transaction follows.
-                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                group!(tx, |s: &str| s.to_string(), "", foljupp_core::format_date)
+                // IMMEDIATE (below): take the write lock first, so that two
+                // requests with one key cannot both read "absent", and
+                // `before` is the version this transaction follows.
+                // A bulk import touches more pages than a connection's
+                // usual cache (64 MiB) holds: this connection gets more for
+                // this transaction only.
+                let bulk = reqs.iter().map(|r| r.regs.len()).sum::<usize>() > BULK_ROWS;
+                let mut conn = p.acquire().await?;
+                if bulk {
+                    sqlx::query("PRAGMA cache_size = -524288")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                let r: Result<(Vec<Insert>, VersionStep)> = async {
+                    let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+                    group!(tx, |s: &str| s.to_string(), "", foljupp_core::format_date)
+                }
+                .await;
+                if bulk {
+                    // Back to the pool's setting (crate::Store::open).
+                    sqlx::query("PRAGMA cache_size = -65536")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                r
             }
             Pool::Postgres(p) => {
                 let mut tx = p.begin().await?;
@@ -560,88 +599,142 @@ fn decode_row(
     })
 }
 
-/// One column of a scanned row, borrowed from the row.
-fn scan_value<'r, R>(
-    row: &'r R,
-    i: usize,
-    ty: FieldType,
-    date: impl Fn(&'r R, usize) -> std::result::Result<Option<foljupp_core::Date>, StoreError>,
-) -> Result<Option<ValueRef<'r>>>
-where
-    R: Row,
-    usize: sqlx::ColumnIndex<R>,
-    for<'a> &'a str: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    bool: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(match ty {
-        FieldType::Date => date(row, i)?.map(ValueRef::Date),
-        FieldType::Int => row.try_get::<Option<i64>, _>(i)?.map(ValueRef::Int),
-        FieldType::Bool => row.try_get::<Option<bool>, _>(i)?.map(ValueRef::Bool),
-        FieldType::Code => row.try_get::<Option<&str>, _>(i)?.map(ValueRef::Code),
-        FieldType::Codes => row
-            .try_get::<Option<&str>, _>(i)?
-            .map(|s| ValueRef::Codes(Codes::Joined(s))),
-        FieldType::Participants => row
-            .try_get::<Option<&str>, _>(i)?
-            .map(|s| ValueRef::Participants(Participants::Joined(s))),
-    })
+/// Separators of the packed rows of a scan (ASCII group, record and unit
+/// separators): codes, numbers and dates never contain them.
+const ROW_SEP: char = '\u{1d}';
+const NULL_CELL: &str = "\u{1e}";
+const CELL_SEP: char = '\u{1f}';
+
+/// The scan's query for one kind: one result row per day, holding all of
+/// that day's rows packed into one text (cells joined by [`CELL_SEP`],
+/// NULL as [`NULL_CELL`], rows joined by [`ROW_SEP`]). The database does
+/// the packing in C; the driver then copies a few thousand values instead
+/// of one per cell of every row, which is what made the scan slow.
+/// Grouping by day follows the primary key (municipality, date, id).
+fn packed_scan_sql(kind: Kind, def: &foljupp_core::KindDef, sqlite: bool) -> String {
+    let cells: Vec<String> = def
+        .fields
+        .iter()
+        .map(|f| match (sqlite, f.ty) {
+            (true, _) => format!("ifnull({}, char(30))", f.name),
+            (false, FieldType::Date) => {
+                format!("coalesce(to_char({}, 'YYYY-MM-DD'), chr(30))", f.name)
+            }
+            (false, _) => format!("coalesce({}::text, chr(30))", f.name),
+        })
+        .collect();
+    if sqlite {
+        // concat_ws (SQLite 3.44+, bundled by sqlx) builds each row in one
+        // step, where `||` would copy the growing text once per cell.
+        format!(
+            "SELECT group_concat(concat_ws(char(31), {}), char(29)) FROM reg_{} WHERE municipality = ? GROUP BY date",
+            cells.join(", "),
+            kind.code()
+        )
+    } else {
+        format!(
+            "SELECT string_agg(concat_ws(chr(31), {}), chr(29)) FROM reg_{} WHERE municipality = $1 GROUP BY date",
+            cells.join(", "),
+            kind.code()
+        )
+    }
 }
 
-/// Turns one scanned row into a view and hands it to `each`; the values
-/// are borrowed from the row (no `Registration`, no per-value allocation).
-fn scan_row<'r, R>(
+/// Counts the packed rows of one day (see [`packed_scan_sql`]): each row
+/// becomes a borrowed view handed to `each`, no `Registration` and no
+/// allocation per value.
+fn scan_packed(
     kind: Kind,
-    def: &'r foljupp_core::KindDef,
-    table: &str,
-    row: &'r R,
-    date: impl Fn(&'r R, usize) -> std::result::Result<Option<foljupp_core::Date>, StoreError> + Copy,
+    def: &foljupp_core::KindDef,
+    packed: &str,
     each: &mut (dyn FnMut(&FieldsView<'_>) + Send),
-) -> Result<()>
-where
-    R: Row,
-    usize: sqlx::ColumnIndex<R>,
-    for<'a> &'a str: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    bool: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    // One small allocation per row (the values borrow from the row).
-    let mut buf: Vec<(&'r str, ValueRef<'r>)> = Vec::with_capacity(def.fields.len());
+) -> Result<()> {
+    let table = || format!("reg_{}", kind.code());
+    let corrupt = |column: &str, value: &str| StoreError::Corrupt {
+        table: table(),
+        column: column.to_string(),
+        value: value.to_string(),
+    };
+    let mut buf: Vec<(&str, ValueRef<'_>)> = Vec::with_capacity(def.fields.len());
+    // The rows of one result share their day: parse each date text once.
+    let mut last_date: (&str, Option<foljupp_core::Date>) = ("", None);
     let (mut day, mut district) = (None, None);
-    for (i, f) in def.fields.iter().enumerate() {
-        let Some(v) = scan_value(row, i, f.ty, date)? else {
+    let bytes = packed.as_bytes();
+    let mut start = 0;
+    // One pass over the bytes finds both separators (they are ASCII, so
+    // every cut is on a character boundary).
+    for i in 0..=bytes.len() {
+        let sep = bytes.get(i).copied().unwrap_or(ROW_SEP as u8);
+        if sep != CELL_SEP as u8 && sep != ROW_SEP as u8 {
             continue;
+        }
+        let cell = packed.get(start..i).unwrap_or_default();
+        start = i + 1;
+        let field = buf.len();
+        let f = def.fields.get(field).ok_or_else(|| corrupt("*", cell))?;
+        let v = if cell == NULL_CELL {
+            None
+        } else {
+            Some(match f.ty {
+                FieldType::Date => {
+                    let d = match last_date {
+                        (text, Some(d)) if text == cell => d,
+                        _ => {
+                            let d = foljupp_core::parse_date(cell)
+                                .ok_or_else(|| corrupt(&f.name, cell))?;
+                            last_date = (cell, Some(d));
+                            d
+                        }
+                    };
+                    ValueRef::Date(d)
+                }
+                FieldType::Int => {
+                    ValueRef::Int(cell.parse().map_err(|_| corrupt(&f.name, cell))?)
+                }
+                FieldType::Bool => ValueRef::Bool(match cell {
+                    "1" | "true" | "t" => true,
+                    "0" | "false" | "f" => false,
+                    _ => return Err(corrupt(&f.name, cell)),
+                }),
+                FieldType::Code => ValueRef::Code(cell),
+                FieldType::Codes => ValueRef::Codes(Codes::Joined(cell)),
+                FieldType::Participants => ValueRef::Participants(Participants::Joined(cell)),
+            })
         };
         match (f.name.as_str(), v) {
-            ("date", ValueRef::Date(d)) => day = Some(d),
-            ("district", ValueRef::Code(d)) => district = Some(d),
+            ("date", Some(ValueRef::Date(d))) => day = Some(d),
+            ("district", Some(ValueRef::Code(d))) => district = Some(d),
             _ => {}
         }
-        buf.push((f.name.as_str(), v));
+        // A NULL keeps its place (so that `buf.len()` is the field index)
+        // and is dropped from the view below.
+        buf.push((f.name.as_str(), v.unwrap_or(ValueRef::Code(NULL_CELL))));
+        if sep == ROW_SEP as u8 {
+            if buf.len() != def.fields.len() {
+                return Err(corrupt("*", cell));
+            }
+            buf.retain(|(_, v)| !matches!(v, ValueRef::Code(NULL_CELL)));
+            let view = FieldsView {
+                kind,
+                date: day.take().ok_or_else(|| corrupt("date", ""))?,
+                district: district.take().ok_or_else(|| corrupt("district", ""))?,
+                values: &buf,
+            };
+            each(&view);
+            buf.clear();
+        }
     }
-    let corrupt = |column: &str| StoreError::Corrupt {
-        table: table.to_string(),
-        column: column.into(),
-        value: String::new(),
-    };
-    let view = FieldsView {
-        kind,
-        date: day.ok_or_else(|| corrupt("date"))?,
-        district: district.ok_or_else(|| corrupt("district"))?,
-        values: &buf,
-    };
-    each(&view);
     Ok(())
 }
 
 impl Store {
-    /// Every registration of `municipality`, streamed row by row to `each`
-    /// as a borrowed view (for rebuilding the report rollup: memory stays
-    /// flat whatever the number of rows). All kinds are read in one
-    /// read-only snapshot together with the data version, which is
-    /// returned: the rows seen are exactly those of that version, so a
-    /// writer's later changes can be applied on top without counting any
-    /// row twice.
+    /// Every registration of `municipality`, streamed to `each` as a
+    /// borrowed view (for rebuilding the report rollup: memory stays flat
+    /// whatever the number of rows; one day's rows are held at a time).
+    /// All kinds are read in one read-only snapshot together with the data
+    /// version, which is returned: the rows seen are exactly those of that
+    /// version, so a writer's later changes can be applied on top without
+    /// counting any row twice.
     pub async fn scan_registrations(
         &self,
         municipality: &str,
@@ -658,31 +751,11 @@ impl Store {
                     sqlx::query_as(version_sql).fetch_optional(&mut *tx).await?;
                 for k in Kind::ALL {
                     let def = self.forms.kind(k);
-                    let table = format!("reg_{}", k.code());
-                    let sql = format!(
-                        "SELECT {} FROM {table} WHERE municipality = ?",
-                        column_list(def)
-                    );
+                    let sql = packed_scan_sql(k, def, true);
                     let mut rows = sqlx::query(&sql).bind(municipality).fetch(&mut *tx);
                     while let Some(row) = rows.try_next().await? {
-                        scan_row(
-                            k,
-                            def,
-                            &table,
-                            &row,
-                            |row: &sqlx::sqlite::SqliteRow, i| {
-                                let s: Option<&str> = row.try_get(i)?;
-                                s.map(|s| {
-                                    foljupp_core::parse_date(s).ok_or_else(|| StoreError::Corrupt {
-                                        table: format!("reg_{}", k.code()),
-                                        column: "date".into(),
-                                        value: s.to_string(),
-                                    })
-                                })
-                                .transpose()
-                            },
-                            each,
-                        )?;
+                        let packed: Option<&str> = row.try_get(0)?;
+                        scan_packed(k, def, packed.unwrap_or_default(), each)?;
                     }
                 }
                 tx.commit().await?;
@@ -697,21 +770,11 @@ impl Store {
                     sqlx::query_as(version_sql).fetch_optional(&mut *tx).await?;
                 for k in Kind::ALL {
                     let def = self.forms.kind(k);
-                    let table = format!("reg_{}", k.code());
-                    let sql = format!(
-                        "SELECT {} FROM {table} WHERE municipality = $1",
-                        column_list(def)
-                    );
+                    let sql = packed_scan_sql(k, def, false);
                     let mut rows = sqlx::query(&sql).bind(municipality).fetch(&mut *tx);
                     while let Some(row) = rows.try_next().await? {
-                        scan_row(
-                            k,
-                            def,
-                            &table,
-                            &row,
-                            |row: &sqlx::postgres::PgRow, i| Ok(row.try_get(i)?),
-                            each,
-                        )?;
+                        let packed: Option<&str> = row.try_get(0)?;
+                        scan_packed(k, def, packed.unwrap_or_default(), each)?;
                     }
                 }
                 tx.commit().await?;
@@ -719,12 +782,4 @@ impl Store {
             }
         }
     }
-}
-
-fn column_list(def: &foljupp_core::KindDef) -> String {
-    def.fields
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
