@@ -329,7 +329,8 @@ impl Store {
                         .await?;
                 }
                 let r: Result<(Vec<Insert>, VersionStep)> = async {
-                    let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+                    let mut tx =
+                        sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
                     group!(tx, |s: &str| s.to_string(), "", foljupp_core::format_date)
                 }
                 .await;
@@ -688,9 +689,7 @@ fn scan_packed(
                     };
                     ValueRef::Date(d)
                 }
-                FieldType::Int => {
-                    ValueRef::Int(cell.parse().map_err(|_| corrupt(&f.name, cell))?)
-                }
+                FieldType::Int => ValueRef::Int(cell.parse().map_err(|_| corrupt(&f.name, cell))?),
                 FieldType::Bool => ValueRef::Bool(match cell {
                     "1" | "true" | "t" => true,
                     "0" | "false" | "f" => false,

@@ -3,6 +3,7 @@
 //! new registrations, gives the same reports as a plain recomputation
 //! (`build_report`) over the registrations loaded back, on random data, on
 //! SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used)]
 
 use foljupp_core::forms::DecodeContext;
 use foljupp_core::{FormSet, Input, Kind, Organisation, Period, Registration};
