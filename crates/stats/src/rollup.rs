@@ -125,6 +125,20 @@ impl RollupBuilder {
         rollup.registrations += 1;
     }
 
+    /// Adds the counts of another builder (rows scanned in parallel).
+    pub fn merge(&mut self, other: RollupBuilder) {
+        for (district, d) in other.rollup.districts {
+            let into = self.rollup.district_mut(&district);
+            for (day, t) in d.days {
+                into.days.entry(day).or_default().merge(&t);
+            }
+            for (day, n) in d.conversations {
+                *into.conversations.entry(day).or_default() += n;
+            }
+        }
+        self.rollup.registrations += other.rollup.registrations;
+    }
+
     /// The rollup, equal to one filled by [`Rollup::add`].
     pub fn finish(mut self) -> Rollup {
         for d in self.rollup.districts.values_mut() {

@@ -739,6 +739,18 @@ impl Store {
         municipality: &str,
         each: &mut (dyn FnMut(&FieldsView<'_>) + Send),
     ) -> Result<Option<String>> {
+        self.scan_kinds(municipality, &Kind::ALL, each).await
+    }
+
+    /// [`Store::scan_registrations`] for some kinds only (a rebuild scans
+    /// kinds on two connections at once and checks that both read the
+    /// same data version).
+    pub async fn scan_kinds(
+        &self,
+        municipality: &str,
+        kinds: &[Kind],
+        each: &mut (dyn FnMut(&FieldsView<'_>) + Send),
+    ) -> Result<Option<String>> {
         use futures_util::TryStreamExt;
         let version_sql = "SELECT token FROM data_version WHERE scope = 'registrations'";
         match &self.pool {
@@ -748,7 +760,7 @@ impl Store {
                 let mut tx = p.begin().await?;
                 let version: Option<(String,)> =
                     sqlx::query_as(version_sql).fetch_optional(&mut *tx).await?;
-                for k in Kind::ALL {
+                for &k in kinds {
                     let def = self.forms.kind(k);
                     let sql = packed_scan_sql(k, def, true);
                     let mut rows = sqlx::query(&sql).bind(municipality).fetch(&mut *tx);
@@ -767,7 +779,7 @@ impl Store {
                     .await?;
                 let version: Option<(String,)> =
                     sqlx::query_as(version_sql).fetch_optional(&mut *tx).await?;
-                for k in Kind::ALL {
+                for &k in kinds {
                     let def = self.forms.kind(k);
                     let sql = packed_scan_sql(k, def, false);
                     let mut rows = sqlx::query(&sql).bind(municipality).fetch(&mut *tx);

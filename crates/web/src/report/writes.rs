@@ -11,7 +11,7 @@
 //! next report rebuilds the rollup from one streaming scan.
 
 use crate::SharedState;
-use foljupp_core::Registration;
+use foljupp_core::{Kind, Registration};
 use foljupp_stats::{Rollup, RollupBuilder};
 use foljupp_store::{
     IdempotencyKey, Insert, NewParentLink, Request, Store, StoreError, VersionStep,
@@ -19,6 +19,15 @@ use foljupp_store::{
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 use tokio::sync::{mpsc, oneshot};
+
+const CONVERSATIONS: [Kind; 1] = [Kind::Conversation];
+const OTHER_KINDS: [Kind; 5] = [
+    Kind::HomeVisit,
+    Kind::GroupMeeting,
+    Kind::ProgrammeGroup,
+    Kind::Collaboration,
+    Kind::OpenPreschoolReport,
+];
 
 /// Requests written in one transaction at most.
 const MAX_GROUP: usize = 256;
@@ -94,14 +103,39 @@ impl ReportCache {
             }
         }
         let started = std::time::Instant::now();
-        let mut builder = RollupBuilder::new();
-        // The scan reads the version in the same snapshot as the rows: the
-        // rollup counts exactly that version (at least as new as the one
-        // read above), so the writer can add later writes on top.
-        let scanned = state
-            .store
-            .scan_registrations(municipality, &mut |row| builder.add(row))
-            .await?;
+        // Conversations (the most rows) on one connection, the other kinds
+        // on another, in parallel. Each scan reads the version in the same
+        // snapshot as its rows; equal versions mean equal data (every write
+        // sets a new one), so the rollup counts exactly that version (at
+        // least as new as the one read above) and the writer can add later
+        // writes on top. Should a write land between the two snapshots,
+        // the scan is repeated on one connection.
+        let scan = |kinds: &'static [Kind]| {
+            let store = state.store.clone();
+            let municipality = municipality.to_string();
+            tokio::spawn(async move {
+                let mut b = RollupBuilder::new();
+                let v = store
+                    .scan_kinds(&municipality, kinds, &mut |row| b.add(row))
+                    .await?;
+                Ok::<_, StoreError>((v, b))
+            })
+        };
+        let joined = |r: Result<Result<_, StoreError>, tokio::task::JoinError>| {
+            r.map_err(|e| StoreError::Conflict(format!("report scan: {e}")))?
+        };
+        let (a, b) = (scan(&CONVERSATIONS), scan(&OTHER_KINDS));
+        let ((va, mut builder), (vb, other)) = (joined(a.await)?, joined(b.await)?);
+        let scanned = if va == vb {
+            builder.merge(other);
+            va
+        } else {
+            builder = RollupBuilder::new();
+            state
+                .store
+                .scan_registrations(municipality, &mut |row| builder.add(row))
+                .await?
+        };
         let rollup = builder.finish();
         tracing::info!(
             registrations = rollup.len(),
@@ -242,5 +276,17 @@ fn apply(entries: &Entries, jobs: &[Job], results: &[Insert], step: &VersionStep
             }
         }
         e.version = step.after.clone();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_two_scans_of_a_rebuild_cover_every_kind_once() {
+        let mut kinds: Vec<Kind> = CONVERSATIONS.iter().chain(&OTHER_KINDS).copied().collect();
+        kinds.sort();
+        assert_eq!(kinds, Kind::ALL.to_vec());
     }
 }
