@@ -24,7 +24,10 @@ pub use config::{Change, MunicipalConfig};
 pub use forms::{FieldDef, FieldType, FormSet, KindDef, QuestionMapping, ValueList};
 pub use organisation::{District, Organisation, Unit, UnitKind};
 pub use period::{Period, Tertial};
-pub use registration::{FieldError, Input, Kind, Participant, Registration, Value};
+pub use registration::{
+    Codes, FieldError, FieldsView, Input, Kind, Participant, Participants, Registration,
+    RegistrationView, Value, ValueRef,
+};
 pub use role::Role;
 
 /// A date in the proleptic Gregorian calendar; only the day of an activity is

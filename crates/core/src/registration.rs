@@ -189,3 +189,150 @@ impl fmt::Display for FieldError {
         write!(f, "{}: {}", self.field, self.message)
     }
 }
+
+/// A recorded value, borrowed: from a [`Registration`]'s own values or
+/// straight from a stored row's text (multi-values still joined by `;`),
+/// so that counting a stored row needs no allocation.
+#[derive(Debug, Clone, Copy)]
+pub enum ValueRef<'a> {
+    Date(Date),
+    Code(&'a str),
+    Codes(Codes<'a>),
+    Int(i64),
+    Bool(bool),
+    Participants(Participants<'a>),
+}
+
+/// The codes of a multi-valued field.
+#[derive(Debug, Clone, Copy)]
+pub enum Codes<'a> {
+    List(&'a [String]),
+    /// The storage and CSV form: codes joined by `;`.
+    Joined(&'a str),
+}
+
+impl<'a> Codes<'a> {
+    pub fn iter(self) -> impl Iterator<Item = &'a str> {
+        let (list, joined) = match self {
+            Codes::List(l) => (Some(l), None),
+            Codes::Joined(j) => (None, Some(j)),
+        };
+        list.into_iter()
+            .flatten()
+            .map(String::as_str)
+            .chain(joined.into_iter().flat_map(split_joined))
+    }
+}
+
+fn split_joined(s: &str) -> impl Iterator<Item = &str> {
+    s.split(';').filter(|c| !c.is_empty())
+}
+
+/// The participants of a conversation, as (role, gender) pairs.
+#[derive(Debug, Clone, Copy)]
+pub enum Participants<'a> {
+    List(&'a [Participant]),
+    /// The storage form: `role:gender` items joined by `;` (an item without
+    /// `:` has gender `unknown`, as when a stored row is decoded).
+    Joined(&'a str),
+}
+
+impl<'a> Participants<'a> {
+    pub fn iter(self) -> impl Iterator<Item = (&'a str, &'a str)> {
+        let (list, joined) = match self {
+            Participants::List(l) => (Some(l), None),
+            Participants::Joined(j) => (None, Some(j)),
+        };
+        list.into_iter()
+            .flatten()
+            .map(|p| (p.role.as_str(), p.gender.as_str()))
+            .chain(
+                joined
+                    .into_iter()
+                    .flat_map(split_joined)
+                    .map(|p| p.split_once(':').unwrap_or((p, "unknown"))),
+            )
+    }
+
+    pub fn len(self) -> usize {
+        match self {
+            Participants::List(l) => l.len(),
+            Participants::Joined(j) => split_joined(j).count(),
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Value {
+    pub fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Date(d) => ValueRef::Date(*d),
+            Value::Code(c) => ValueRef::Code(c),
+            Value::Codes(c) => ValueRef::Codes(Codes::List(c)),
+            Value::Int(i) => ValueRef::Int(*i),
+            Value::Bool(b) => ValueRef::Bool(*b),
+            Value::Participants(p) => ValueRef::Participants(Participants::List(p)),
+        }
+    }
+}
+
+/// What counting needs of a registration: its kind, day, district and
+/// recorded values. A [`Registration`] is one; so is a stored row read in
+/// place ([`FieldsView`]), which lets the report rollup be rebuilt from a
+/// scan without decoding every row into a `Registration`. Absent fields
+/// ("uppgift saknas") are simply not listed.
+pub trait RegistrationView {
+    fn kind(&self) -> Kind;
+    fn date(&self) -> Date;
+    fn district(&self) -> &str;
+    /// The recorded values, each field at most once, in any order.
+    fn values(&self) -> impl Iterator<Item = (&str, ValueRef<'_>)>;
+    fn get(&self, field: &str) -> Option<ValueRef<'_>> {
+        self.values().find(|(n, _)| *n == field).map(|(_, v)| v)
+    }
+}
+
+impl RegistrationView for Registration {
+    fn kind(&self) -> Kind {
+        self.kind
+    }
+    fn date(&self) -> Date {
+        self.date
+    }
+    fn district(&self) -> &str {
+        &self.district
+    }
+    fn values(&self) -> impl Iterator<Item = (&str, ValueRef<'_>)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v.as_ref()))
+    }
+    fn get(&self, field: &str) -> Option<ValueRef<'_>> {
+        self.values.get(field).map(Value::as_ref)
+    }
+}
+
+/// A registration as a list of borrowed values (a stored row read in place).
+#[derive(Debug, Clone, Copy)]
+pub struct FieldsView<'a> {
+    pub kind: Kind,
+    pub date: Date,
+    pub district: &'a str,
+    pub values: &'a [(&'a str, ValueRef<'a>)],
+}
+
+impl RegistrationView for FieldsView<'_> {
+    fn kind(&self) -> Kind {
+        self.kind
+    }
+    fn date(&self) -> Date {
+        self.date
+    }
+    fn district(&self) -> &str {
+        self.district
+    }
+    fn values(&self) -> impl Iterator<Item = (&str, ValueRef<'_>)> {
+        self.values.iter().map(|(k, v)| (*k, *v))
+    }
+}

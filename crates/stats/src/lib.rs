@@ -45,7 +45,7 @@ pub use report::{
     report_from_tallies, Breakdown, Cell, DistrictReport, Kpi, Kpis, Projection, Report,
     ReportPeriod, Scope, Tallies, HIDDEN, WITHHELD_PARTIAL_PERIOD,
 };
-pub use rollup::Rollup;
+pub use rollup::{Rollup, RollupBuilder};
 pub use tally::{Tally, BREAKDOWNS};
 
 use foljupp_core::{Date, Kind, Organisation, Period, Registration, Tertial};

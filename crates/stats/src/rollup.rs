@@ -11,7 +11,7 @@
 //! Memory grows with districts × days, not with the number of registrations.
 
 use crate::{report_from_tallies, Projection, Report, ReportRequest, Tallies, Tally};
-use foljupp_core::{Date, Kind, Organisation, Period, Registration, Tertial};
+use foljupp_core::{Date, Kind, Organisation, Period, RegistrationView, Tertial};
 use std::collections::BTreeMap;
 use time::Month;
 
@@ -37,14 +37,32 @@ fn next_month((year, month): (i32, u8)) -> (i32, u8) {
 }
 
 impl DistrictRollup {
-    fn add(&mut self, r: &Registration) {
-        self.days.entry(r.date).or_default().add(r);
+    fn add<R: RegistrationView + ?Sized>(&mut self, r: &R) {
+        self.add_day(r);
+        let date = r.date();
         self.months
-            .entry((r.date.year(), u8::from(r.date.month())))
+            .entry((date.year(), u8::from(date.month())))
             .or_default()
             .add(r);
-        if r.kind == Kind::Conversation {
-            *self.conversations.entry(r.date).or_default() += 1;
+    }
+
+    /// Counts `r` in its day only; [`DistrictRollup::sum_months`] then
+    /// derives the months (a bulk build counts each row once, not twice).
+    fn add_day<R: RegistrationView + ?Sized>(&mut self, r: &R) {
+        let date = r.date();
+        self.days.entry(date).or_default().add(r);
+        if r.kind() == Kind::Conversation {
+            *self.conversations.entry(date).or_default() += 1;
+        }
+    }
+
+    fn sum_months(&mut self) {
+        self.months.clear();
+        for (day, t) in &self.days {
+            self.months
+                .entry((day.year(), u8::from(day.month())))
+                .or_default()
+                .merge(t);
         }
     }
 
@@ -85,6 +103,51 @@ impl DistrictRollup {
     }
 }
 
+/// Fills a [`Rollup`] in bulk; see [`Rollup::build`].
+#[derive(Default)]
+pub struct RollupBuilder {
+    rollup: Rollup,
+}
+
+impl RollupBuilder {
+    pub fn new() -> RollupBuilder {
+        RollupBuilder {
+            rollup: Rollup::default(),
+        }
+    }
+
+    pub fn add<R: RegistrationView + ?Sized>(&mut self, r: &R) {
+        let rollup = &mut self.rollup;
+        match rollup.districts.get_mut(r.district()) {
+            Some(d) => d.add_day(r),
+            None => rollup.district_mut(r.district()).add_day(r),
+        }
+        rollup.registrations += 1;
+    }
+
+    /// Adds the counts of another builder (rows scanned in parallel).
+    pub fn merge(&mut self, other: RollupBuilder) {
+        for (district, d) in other.rollup.districts {
+            let into = self.rollup.district_mut(&district);
+            for (day, t) in d.days {
+                into.days.entry(day).or_default().merge(&t);
+            }
+            for (day, n) in d.conversations {
+                *into.conversations.entry(day).or_default() += n;
+            }
+        }
+        self.rollup.registrations += other.rollup.registrations;
+    }
+
+    /// The rollup, equal to one filled by [`Rollup::add`].
+    pub fn finish(mut self) -> Rollup {
+        for d in self.rollup.districts.values_mut() {
+            d.sum_months();
+        }
+        self.rollup
+    }
+}
+
 /// Counts of one municipality, by district and day.
 #[derive(Debug, Clone, Default)]
 pub struct Rollup {
@@ -97,10 +160,72 @@ impl Rollup {
         Rollup::default()
     }
 
-    /// Counts one registration.
-    pub fn add(&mut self, r: &Registration) {
-        self.districts.entry(r.district.clone()).or_default().add(r);
+    /// A district's counts, created on first use (the key is allocated
+    /// only then).
+    fn district_mut(&mut self, district: &str) -> &mut DistrictRollup {
+        self.districts.entry(district.to_string()).or_default()
+    }
+
+    /// Counts one registration (a [`Registration`] or a stored row read in
+    /// place).
+    pub fn add<R: RegistrationView + ?Sized>(&mut self, r: &R) {
+        match self.districts.get_mut(r.district()) {
+            Some(d) => d.add(r),
+            None => self.district_mut(r.district()).add(r),
+        }
         self.registrations += 1;
+    }
+
+    /// Counts many registrations at once (a rebuild from the store): each
+    /// is counted in its day only, and the months are summed from the days
+    /// at the end, which halves the work per registration. The result
+    /// equals adding each with [`Rollup::add`].
+    pub fn build<F>(fill: F) -> Rollup
+    where
+        F: FnOnce(&mut RollupBuilder),
+    {
+        let mut b = RollupBuilder {
+            rollup: Rollup::default(),
+        };
+        fill(&mut b);
+        b.finish()
+    }
+
+    /// The KPIs of `district` (`None`: the whole municipality) for each of
+    /// `periods`: equal to [`crate::kpi_series`] over the same
+    /// registrations.
+    pub fn kpi_series(
+        &self,
+        district: Option<&str>,
+        periods: &[Period],
+        threshold: u32,
+    ) -> Vec<crate::report::Kpis> {
+        periods
+            .iter()
+            .map(|p| {
+                let mut t = Tally::default();
+                for (d, r) in &self.districts {
+                    if district.is_none_or(|want| want == d) {
+                        t.merge(&r.tally(*p));
+                    }
+                }
+                crate::report::kpis(&t, None, None, threshold)
+            })
+            .collect()
+    }
+
+    /// The registrations per kind counted in `district` (`None`: all) on
+    /// each day of `period` that has any, for completeness views.
+    pub fn days(&self, district: Option<&str>, period: Period) -> BTreeMap<Date, Tally> {
+        let mut out: BTreeMap<Date, Tally> = BTreeMap::new();
+        for (d, r) in &self.districts {
+            if district.is_none_or(|want| want == d) {
+                for (day, t) in r.days.range(period.from..=period.to) {
+                    out.entry(*day).or_default().merge(t);
+                }
+            }
+        }
+        out
     }
 
     /// How many registrations have been counted.

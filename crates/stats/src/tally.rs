@@ -3,7 +3,7 @@
 //! and merged for larger scopes. Every indicator of REPORT.md is computed
 //! from tallies alone, so they hold counts, never registrations.
 
-use foljupp_core::{Kind, Participant, Registration, Value};
+use foljupp_core::{Codes, Kind, Participants, Registration, RegistrationView, ValueRef};
 use std::collections::BTreeMap;
 
 /// The breakdowns of a report, in the order they are listed in REPORT.md
@@ -125,8 +125,11 @@ fn merge_map(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
 
 /// A count field; negative values cannot pass the decoder, but a
 /// registration built by hand could carry one, and it must not wrap.
-fn count(r: &Registration, field: &str) -> u64 {
-    r.int(field).map_or(0, |n| u64::try_from(n).unwrap_or(0))
+fn count<R: RegistrationView + ?Sized>(r: &R, field: &str) -> u64 {
+    match r.get(field) {
+        Some(ValueRef::Int(n)) => u64::try_from(n).unwrap_or(0),
+        _ => 0,
+    }
 }
 
 fn is_parent_role(role: &str) -> bool {
@@ -156,10 +159,11 @@ impl Tally {
         self.conversations
     }
 
-    /// Counts one registration. The caller decides which tally a
-    /// registration belongs to (district, period); this only counts.
-    pub fn add(&mut self, r: &Registration) {
-        match r.kind {
+    /// Counts one registration (a [`Registration`] or a stored row read in
+    /// place). The caller decides which tally a registration belongs to
+    /// (district, period); this only counts.
+    pub fn add<R: RegistrationView + ?Sized>(&mut self, r: &R) {
+        match r.kind() {
             Kind::Conversation => self.add_conversation(r),
             Kind::HomeVisit => self.add_home_visit(r),
             Kind::GroupMeeting => {
@@ -188,67 +192,68 @@ impl Tally {
         }
     }
 
-    fn add_conversation(&mut self, r: &Registration) {
+    fn add_conversation<R: RegistrationView + ?Sized>(&mut self, r: &R) {
         self.conversations += 1;
 
         // One walk over the recorded fields instead of a map lookup per
         // field: this is the hot loop of every report.
-        let mut participants: &[Participant] = &[];
+        let mut participants: Option<Participants<'_>> = None;
         let mut conversation_no = None;
         let mut answers: [Option<&str>; 4] = [None; 4];
-        for (name, value) in &r.values {
-            match (name.as_str(), value) {
-                ("participants", Value::Participants(p)) => participants = p,
-                ("conversation_no", Value::Int(n)) => conversation_no = Some(*n),
-                ("age_groups", Value::Codes(ages)) => {
+        for (name, value) in r.values() {
+            match (name, value) {
+                ("participants", ValueRef::Participants(p)) => participants = Some(p),
+                ("conversation_no", ValueRef::Int(n)) => conversation_no = Some(n),
+                ("age_groups", ValueRef::Codes(ages)) => {
                     if ages.iter().any(|a| a == "expecting" || a == "0-6") {
                         self.target_group += 1;
                     }
-                    for a in ages {
+                    for a in ages.iter() {
                         bump(&mut self.breakdowns[AGE_GROUPS], a, 1);
                     }
                 }
-                ("language", Value::Code(lang)) => {
+                ("language", ValueRef::Code(lang)) => {
                     self.other_language += 1;
                     bump(&mut self.breakdowns[LANGUAGES], lang, 1);
                 }
-                ("how_found", Value::Code(c)) => bump(&mut self.breakdowns[HOW_FOUND], c, 1),
-                ("resident_area", Value::Code(c)) => {
+                ("how_found", ValueRef::Code(c)) => bump(&mut self.breakdowns[HOW_FOUND], c, 1),
+                ("resident_area", ValueRef::Code(c)) => {
                     bump(&mut self.breakdowns[RESIDENT_AREAS], c, 1)
                 }
-                ("next_step", Value::Code(c)) => bump(&mut self.breakdowns[NEXT_STEP], c, 1),
-                ("form", Value::Code(c)) => bump(&mut self.breakdowns[FORM], c, 1),
-                (field, Value::Code(answer)) if field.starts_with("q_") => {
+                ("next_step", ValueRef::Code(c)) => bump(&mut self.breakdowns[NEXT_STEP], c, 1),
+                ("form", ValueRef::Code(c)) => bump(&mut self.breakdowns[FORM], c, 1),
+                (field, ValueRef::Code(answer)) if field.starts_with("q_") => {
                     if let Some(i) = QUESTIONS.iter().position(|(q, _)| *q == field) {
                         bump(&mut self.breakdowns[QUESTIONS[i].1], answer, 1);
-                        answers[i] = Some(answer.as_str());
+                        answers[i] = Some(answer);
                     }
                 }
                 _ => {}
             }
         }
+        let n_participants = participants.map_or(0, Participants::len);
 
         match conversation_no {
             Some(1) => {
                 self.new_contacts += 1;
                 self.series_le5 += 1;
-                self.new_contact_participants += participants.len() as u64;
+                self.new_contact_participants += n_participants as u64;
             }
             Some(2..=5) => self.series_le5 += 1,
             _ => {}
         }
 
-        if !participants.is_empty() {
+        if let Some(participants) = participants.filter(|_| n_participants > 0) {
             self.with_participants += 1;
             let mother = participants
                 .iter()
-                .any(|p| p.gender == "woman" && is_parent_role(&p.role));
+                .any(|(role, gender)| gender == "woman" && is_parent_role(role));
             let father = participants
                 .iter()
-                .any(|p| p.gender == "man" && is_parent_role(&p.role));
+                .any(|(role, gender)| gender == "man" && is_parent_role(role));
             self.with_mother += u64::from(mother);
             self.with_father += u64::from(father);
-            if participants.len() == 1 {
+            if n_participants == 1 {
                 self.single += 1;
                 self.single_mother += u64::from(mother);
                 self.single_father += u64::from(father);
@@ -277,44 +282,50 @@ impl Tally {
                     }
                 }
             }
-            if participants.iter().any(|p| p.role == "other_adult") {
+            if participants.iter().any(|(role, _)| role == "other_adult") {
                 self.with_other_adult += 1;
             }
-            for p in participants {
-                let genders = match self.participants.get_mut(p.role.as_str()) {
+            for (role, gender) in participants.iter() {
+                let genders = match self.participants.get_mut(role) {
                     Some(g) => g,
-                    None => self.participants.entry(p.role.clone()).or_default(),
+                    None => self.participants.entry(role.to_string()).or_default(),
                 };
-                bump(genders, &p.gender, 1);
+                bump(genders, gender, 1);
             }
         }
     }
 
-    fn add_home_visit(&mut self, r: &Registration) {
+    fn add_home_visit<R: RegistrationView + ?Sized>(&mut self, r: &R) {
         self.home_visits += 1;
-        let visit = r.int("visit_no");
+        let visit = match r.get("visit_no") {
+            Some(ValueRef::Int(n)) => Some(n),
+            _ => None,
+        };
         match visit {
             Some(1) => self.families_started += 1,
             Some(6) => self.families_completed += 1,
             _ => {}
         }
-        let present = r.codes("present");
-        if present.iter().any(|p| p == "mother") {
+        let present = match r.get("present") {
+            Some(ValueRef::Codes(c)) => Some(c),
+            _ => None,
+        };
+        let present = || present.into_iter().flat_map(Codes::iter);
+        if present().any(|p| p == "mother") {
             self.mother_present += 1;
         }
-        if present.iter().any(|p| p == "father") {
+        if present().any(|p| p == "father") {
             self.father_present += 1;
         }
         if visit == Some(1) {
             // Each adult present at the first visit is one parent reached;
             // siblings and interpreters are not parents.
-            self.adults_at_first_visit += present
-                .iter()
-                .filter(|p| matches!(p.as_str(), "mother" | "father" | "other_adult"))
+            self.adults_at_first_visit += present()
+                .filter(|p| matches!(*p, "mother" | "father" | "other_adult"))
                 .count() as u64;
         }
         let (q, idx) = PROGRAMME_HELPFUL;
-        if let Some(a) = r.code(q) {
+        if let Some(ValueRef::Code(a)) = r.get(q) {
             bump(&mut self.breakdowns[idx], a, 1);
         }
     }
@@ -323,10 +334,10 @@ impl Tally {
     /// (`q_helpful_yes_really` = 12); they go into the same answer totals
     /// as the conversations' single answers. Any answer code is taken, so
     /// an answer added to the list later is counted without a code change.
-    fn add_answer_counts(&mut self, r: &Registration) {
-        for (name, value) in &r.values {
-            let Value::Int(n) = value else { continue };
-            let Ok(n) = u64::try_from(*n) else { continue };
+    fn add_answer_counts<R: RegistrationView + ?Sized>(&mut self, r: &R) {
+        for (name, value) in r.values() {
+            let ValueRef::Int(n) = value else { continue };
+            let Ok(n) = u64::try_from(n) else { continue };
             if n == 0 {
                 continue;
             }

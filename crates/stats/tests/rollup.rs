@@ -3,7 +3,7 @@
 
 use foljupp_core::forms::DecodeContext;
 use foljupp_core::{Date, FormSet, Input, Kind, Organisation, Period, Registration};
-use foljupp_stats::{build_report, ReportRequest, Rollup};
+use foljupp_stats::{build_report, kpi_series, ReportRequest, Rollup, RollupBuilder};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 use time::macros::date;
@@ -128,6 +128,24 @@ fn rollup() -> &'static Rollup {
     })
 }
 
+/// The same counts filled in bulk (a rebuild: days first, months summed).
+fn built() -> &'static Rollup {
+    static R: OnceLock<Rollup> = OnceLock::new();
+    R.get_or_init(|| {
+        // In two parts merged, as a parallel rebuild does.
+        let (regs, mut b, mut other) = (&data().1, RollupBuilder::new(), RollupBuilder::new());
+        for (i, reg) in regs.iter().enumerate() {
+            if i % 3 == 0 {
+                other.add(reg);
+            } else {
+                b.add(reg);
+            }
+        }
+        b.merge(other);
+        b.finish()
+    })
+}
+
 fn day(offset: u32) -> Date {
     date!(2019 - 01 - 01) + time::Duration::days(i64::from(offset))
 }
@@ -159,6 +177,7 @@ proptest! {
         };
         let fast = rollup().report(org, &req);
         let plain = build_report(org, regs, &req);
+        prop_assert_eq!(&built().report(org, &req), &plain);
         prop_assert_eq!(fast, plain);
     }
 }
@@ -176,4 +195,24 @@ fn the_rollup_counts_every_registration() {
     );
     let total = regs.iter().filter(|r| r.kind == Kind::Conversation).count() as f64;
     assert_eq!(rollup().report(org, &req).kpi("conversations"), Some(total));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+    #[test]
+    fn rollup_kpi_series_equal_recomputed_series(
+        starts in proptest::collection::vec((0u32..1200, 0u32..400), 1..6),
+        district in proptest::option::of(prop_oneof!["farsta", "bromma", "ostermalm"]),
+        threshold in 1u32..8,
+    ) {
+        let (_, regs) = data();
+        let periods: Vec<Period> = starts
+            .iter()
+            .map(|(s, l)| Period { from: day(*s), to: day(s + l) })
+            .collect();
+        prop_assert_eq!(
+            rollup().kpi_series(district.as_deref(), &periods, threshold),
+            kpi_series(regs, district.as_deref(), &periods, threshold)
+        );
+    }
 }

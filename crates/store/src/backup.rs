@@ -123,6 +123,11 @@ impl Store {
             }
             let tables = sqlite_tables(&mut conn, "backup").await?;
             sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+            // `Store::open` created this database's version row; the
+            // backup's comes instead (and is replaced by a new one below).
+            sqlx::query("DELETE FROM main.data_version")
+                .execute(&mut *conn)
+                .await?;
             for t in tables.iter().filter(|t| *t != "schema_migration") {
                 // Column lists by name, so a backup from an older schema
                 // (fewer columns) restores into a newer one.
@@ -145,6 +150,13 @@ impl Store {
                     return Err(e.into());
                 }
             }
+            // Restored registrations are a write like any other: a new
+            // data version, so no report cache mistakes them for another
+            // database's.
+            sqlx::query(crate::BUMP_DATA_VERSION)
+                .bind(crate::random_token())
+                .execute(&mut *conn)
+                .await?;
             sqlx::query("COMMIT").execute(&mut *conn).await?;
             Ok(())
         }

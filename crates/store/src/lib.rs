@@ -24,7 +24,7 @@ pub mod testing;
 pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord};
 pub use audit::{AuditEvent, AuditFilter};
 pub use parent_links::{AnswerOutcome, LinkState, ParentLink};
-pub use registrations::{IdempotencyKey, Insert};
+pub use registrations::{IdempotencyKey, Insert, NewParentLink, Request, VersionStep};
 pub use steering::{LinkHash, LinkTarget, NewRound, SpindelnRound, StatusContent, StatusReport};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -124,6 +124,14 @@ impl Store {
         };
         let store = Store { pool, forms };
         migrate::run(&store).await?;
+        // The version row exists from the start, so that every writer locks
+        // it (PostgreSQL) and reads the version it follows (see
+        // `insert_group`).
+        execute!(
+            store,
+            "INSERT INTO data_version (scope, token) VALUES ('registrations', ?) ON CONFLICT (scope) DO NOTHING",
+            [random_token()]
+        );
         Ok(store)
     }
 

@@ -72,6 +72,45 @@ fn plain_identifier(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 
+/// Refuses a survey with a question that is not a parent's question of
+/// `kind` (its codes become column names).
+pub(crate) fn check_survey(
+    forms: &foljupp_core::FormSet,
+    kind: Kind,
+    survey: &ParentSurvey,
+) -> Result<()> {
+    for q in &survey.questions {
+        if !is_parent_question(forms, kind, q) || !plain_identifier(q) {
+            return Err(StoreError::Conflict(format!(
+                "{q:?} är ingen föräldrafråga för {kind}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A link's expiry: `now + lifetime_secs`, rounded up to the hour.
+pub(crate) fn expires_at(now: i64, lifetime_secs: i64) -> i64 {
+    (now + lifetime_secs.max(0)).div_euclid(EXPIRY_GRANULARITY) * EXPIRY_GRANULARITY
+        + EXPIRY_GRANULARITY
+}
+
+pub(crate) const INSERT_LINK: &str = "INSERT INTO parent_link (code_hash, kind, registration_id, questions, expires_at, used, multi) VALUES (?, ?, ?, ?, ?, FALSE, ?)";
+
+/// What [`Store::tidy_parent_links`] runs, with its bound time.
+pub(crate) fn tidy_statements(now: i64) -> [(&'static str, i64); 2] {
+    [
+        (
+            "UPDATE parent_link SET registration_id = '' WHERE expires_at <= ? AND registration_id <> ''",
+            now,
+        ),
+        (
+            "DELETE FROM parent_link WHERE expires_at <= ?",
+            now - KEEP_AFTER_EXPIRY,
+        ),
+    ]
+}
+
 impl Store {
     /// Creates the answer link for a registration just stored. Returns the
     /// link's expiry (unix seconds): `now + lifetime_secs`, rounded up to
@@ -85,20 +124,12 @@ impl Store {
         now: i64,
         lifetime_secs: i64,
     ) -> Result<i64> {
-        for q in &survey.questions {
-            if !is_parent_question(&self.forms, kind, q) || !plain_identifier(q) {
-                return Err(StoreError::Conflict(format!(
-                    "{q:?} är ingen föräldrafråga för {kind}"
-                )));
-            }
-        }
+        check_survey(&self.forms, kind, survey)?;
         self.tidy_parent_links(now).await?;
-        let expires_at = (now + lifetime_secs.max(0)).div_euclid(EXPIRY_GRANULARITY)
-            * EXPIRY_GRANULARITY
-            + EXPIRY_GRANULARITY;
+        let expires_at = expires_at(now, lifetime_secs);
         execute!(
             self,
-            "INSERT INTO parent_link (code_hash, kind, registration_id, questions, expires_at, used, multi) VALUES (?, ?, ?, ?, ?, FALSE, ?)",
+            INSERT_LINK,
             [
                 code_hash,
                 kind.code(),
@@ -301,16 +332,9 @@ impl Store {
     /// week past expiry. Called when a link is created and periodically by
     /// the server.
     pub async fn tidy_parent_links(&self, now: i64) -> Result<()> {
-        execute!(
-            self,
-            "UPDATE parent_link SET registration_id = '' WHERE expires_at <= ? AND registration_id <> ''",
-            [now]
-        );
-        execute!(
-            self,
-            "DELETE FROM parent_link WHERE expires_at <= ?",
-            [now - KEEP_AFTER_EXPIRY]
-        );
+        let [(forget, a), (delete, b)] = tidy_statements(now);
+        execute!(self, forget, [a]);
+        execute!(self, delete, [b]);
         Ok(())
     }
 }

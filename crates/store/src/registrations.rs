@@ -3,7 +3,10 @@
 //! same text as in the CSV exchange format.
 
 use crate::{Pool, Result, Store, StoreError};
-use foljupp_core::{FieldType, Kind, Participant, Period, Registration, Value};
+use foljupp_core::{
+    Codes, FieldType, FieldsView, Kind, Participant, Participants, Period, Registration, Value,
+    ValueRef,
+};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -11,15 +14,26 @@ use std::collections::BTreeMap;
 /// bound parameters for the widest form (~30 columns).
 const BATCH_ROWS: usize = 400;
 
-enum Cell {
+/// Rows from which a write counts as a bulk import (a larger page cache for
+/// its transaction).
+const BULK_ROWS: usize = 50_000;
+
+enum Cell<'a> {
+    /// A code, bound without a copy.
+    Str(Option<&'a str>),
     Text(Option<String>),
     Int(Option<i64>),
     Date(Option<foljupp_core::Date>),
     Bool(Option<bool>),
 }
 
-fn cells(reg: &Registration, ty: FieldType, name: &str) -> Cell {
+fn cells<'a>(reg: &'a Registration, ty: FieldType, name: &str) -> Cell<'a> {
     let v = reg.get(name);
+    match (ty, v) {
+        (FieldType::Code, Some(Value::Code(c))) => return Cell::Str(Some(c)),
+        (FieldType::Code, None) => return Cell::Str(None),
+        _ => {}
+    }
     match ty {
         FieldType::Date => Cell::Date(match v {
             Some(Value::Date(d)) => Some(*d),
@@ -50,6 +64,32 @@ impl IdempotencyKey {
             .and_then(foljupp_core::Date::next_day)
             .unwrap_or(self.today)
     }
+}
+
+/// A parent's answer link, created with the first registration of a
+/// request in the same transaction.
+#[derive(Debug, Clone)]
+pub struct NewParentLink {
+    pub code_hash: String,
+    pub survey: foljupp_core::parents::ParentSurvey,
+    pub lifetime_secs: i64,
+}
+
+/// One request of [`Store::insert_group`].
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub municipality: &'a str,
+    pub regs: &'a [Registration],
+    pub key: Option<&'a IdempotencyKey>,
+    pub parent_link: Option<&'a NewParentLink>,
+}
+
+/// The data version before a write and after it (equal when the write
+/// stored nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionStep {
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 /// What an idempotent insert did.
@@ -126,132 +166,196 @@ impl Store {
         key: Option<&IdempotencyKey>,
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<Insert> {
-        let ids: Vec<String> = regs.iter().map(|_| random_id()).collect();
-        let mut by_kind: BTreeMap<Kind, Vec<(&str, &Registration)>> = BTreeMap::new();
-        for (id, r) in ids.iter().zip(regs) {
-            by_kind.entry(r.kind).or_default().push((id, r));
+        let req = Request {
+            municipality,
+            regs,
+            key,
+            parent_link: None,
+        };
+        let (mut out, _) = self
+            .insert_group(std::slice::from_ref(&req), crate::now_unix(), progress)
+            .await?;
+        out.pop()
+            .ok_or_else(|| StoreError::Conflict("no result for the insert".into()))
+    }
+
+    /// Stores several requests in one transaction (a group commit): each
+    /// with its own idempotency key (a key seen before stores nothing for
+    /// that request, see [`Store::insert_registrations_once`]) and
+    /// optionally the parent's answer link for its first registration.
+    /// Returns one [`Insert`] per request, in order, and the data version
+    /// before and after the transaction, read under the write lock: a
+    /// cache holding the counts of version `before` becomes the counts of
+    /// `after` by adding the stored registrations.
+    pub async fn insert_group(
+        &self,
+        reqs: &[Request<'_>],
+        now: i64,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<(Vec<Insert>, VersionStep)> {
+        for r in reqs {
+            if let (Some(link), Some(first)) = (r.parent_link, r.regs.first()) {
+                crate::parent_links::check_survey(&self.forms, first.kind, &link.survey)?;
+            }
         }
+        let any_link = reqs.iter().any(|r| r.parent_link.is_some());
+        let today = reqs.iter().find_map(|r| r.key.map(|k| k.today));
+        let mut out = Vec::with_capacity(reqs.len());
         let mut written = 0usize;
-        match &self.pool {
-            Pool::Sqlite(p) => {
-                // IMMEDIATE: take the write lock first, so that two requests
-                // with one key cannot both read "absent".
-                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                if let Some(k) = key {
-                    sqlx::query("DELETE FROM idempotency_key WHERE expires_on < ?")
-                        .bind(foljupp_core::format_date(k.today))
-                        .execute(&mut *tx)
-                        .await?;
-                    let found: Option<(String, String)> = sqlx::query_as(
-                        "SELECT fingerprint, registration_ids FROM idempotency_key WHERE key_hash = ?",
-                    )
-                    .bind(&k.key_hash)
-                    .fetch_optional(&mut *tx)
+        let version_sql = "SELECT token FROM data_version WHERE scope = 'registrations'";
+        macro_rules! group {
+            ($tx:ident, $ph:expr, $lock:expr, $date:expr) => {{
+                let before: Option<String> = sqlx::query_scalar(&format!("{version_sql}{}", $lock))
+                    .fetch_optional(&mut *$tx)
                     .await?;
-                    if let Some(found) = found {
-                        return Ok(replay(found, k));
+                if let Some(today) = today {
+                    sqlx::query(&$ph("DELETE FROM idempotency_key WHERE expires_on < ?"))
+                        .bind($date(today))
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+                if any_link {
+                    for (sql, at) in crate::parent_links::tidy_statements(now) {
+                        sqlx::query(&$ph(sql)).bind(at).execute(&mut *$tx).await?;
                     }
-                    sqlx::query("INSERT INTO idempotency_key (key_hash, fingerprint, registration_ids, expires_on) VALUES (?, ?, ?, ?)")
+                }
+                for req in reqs {
+                    let ids: Vec<String> = req.regs.iter().map(|_| random_id()).collect();
+                    if let Some(k) = req.key {
+                        // SQLite holds the write lock (BEGIN IMMEDIATE); in
+                        // PostgreSQL a concurrent request with the same key
+                        // waits on the primary key until the first commits,
+                        // then finds it.
+                        let claimed = sqlx::query(&$ph(
+                            "INSERT INTO idempotency_key (key_hash, fingerprint, registration_ids, expires_on) VALUES (?, ?, ?, ?) ON CONFLICT (key_hash) DO NOTHING",
+                        ))
                         .bind(&k.key_hash)
                         .bind(&k.fingerprint)
                         .bind(ids.join(";"))
-                        .bind(foljupp_core::format_date(k.expires_on()))
-                        .execute(&mut *tx)
+                        .bind($date(k.expires_on()))
+                        .execute(&mut *$tx)
+                        .await?
+                        .rows_affected();
+                        if claimed == 0 {
+                            let found: (String, String) = sqlx::query_as(&$ph(
+                                "SELECT fingerprint, registration_ids FROM idempotency_key WHERE key_hash = ?",
+                            ))
+                            .bind(&k.key_hash)
+                            .fetch_one(&mut *$tx)
+                            .await?;
+                            out.push(replay(found, k));
+                            continue;
+                        }
+                    }
+                    let mut by_kind: BTreeMap<Kind, Vec<(&str, &Registration)>> = BTreeMap::new();
+                    for (id, r) in ids.iter().zip(req.regs) {
+                        by_kind.entry(r.kind).or_default().push((id, r));
+                    }
+                    // In primary-key order (municipality, date, id): a bulk
+                    // import then appends to the table's B-tree instead of
+                    // touching a random page per row. The order says
+                    // nothing: ids are random.
+                    for rows in by_kind.values_mut() {
+                        rows.sort_unstable_by(|a, b| (a.1.date, a.0).cmp(&(b.1.date, b.0)));
+                    }
+                    for (kind, rows) in &by_kind {
+                        let def = self.forms.kind(*kind);
+                        for chunk in rows.chunks(BATCH_ROWS) {
+                            let sql = $ph(&insert_sql(*kind, def, chunk.len()));
+                            let mut q = sqlx::query(&sql);
+                            for (id, r) in chunk {
+                                q = q
+                                    .bind(*id)
+                                    .bind(req.municipality)
+                                    .bind(i64::from(r.form_version));
+                                for f in &def.fields {
+                                    q = match cells(r, f.ty, &f.name) {
+                                        Cell::Str(t) => q.bind(t),
+                                        Cell::Text(t) => q.bind(t),
+                                        Cell::Int(i) => q.bind(i),
+                                        Cell::Date(d) => q.bind(d.map($date)),
+                                        Cell::Bool(b) => q.bind(b),
+                                    };
+                                }
+                                q = q.bind(extra_json(r, def));
+                            }
+                            q.execute(&mut *$tx).await?;
+                            written += chunk.len();
+                            progress(written);
+                        }
+                    }
+                    if let (Some(link), Some(first), Some(id)) =
+                        (req.parent_link, req.regs.first(), ids.first())
+                    {
+                        sqlx::query(&$ph(crate::parent_links::INSERT_LINK))
+                            .bind(&link.code_hash)
+                            .bind(first.kind.code())
+                            .bind(id)
+                            .bind(link.survey.questions.join(";"))
+                            .bind(crate::parent_links::expires_at(now, link.lifetime_secs))
+                            .bind(link.survey.multi)
+                            .execute(&mut *$tx)
+                            .await?;
+                    }
+                    out.push(Insert::Stored(ids));
+                }
+                let stored = out.iter().any(|o| matches!(o, Insert::Stored(_)));
+                let after = if stored {
+                    let token = crate::random_token();
+                    sqlx::query(&$ph(crate::BUMP_DATA_VERSION))
+                        .bind(&token)
+                        .execute(&mut *$tx)
+                        .await?;
+                    Some(token)
+                } else {
+                    before.clone()
+                };
+                $tx.commit().await?;
+                Ok((out, VersionStep { before, after }))
+            }};
+        }
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                // IMMEDIATE (below): take the write lock first, so that two
+                // requests with one key cannot both read "absent", and
+                // `before` is the version this transaction follows.
+                // A bulk import touches more pages than a connection's
+                // usual cache (64 MiB) holds: this connection gets more for
+                // this transaction only.
+                let bulk = reqs.iter().map(|r| r.regs.len()).sum::<usize>() > BULK_ROWS;
+                let mut conn = p.acquire().await?;
+                if bulk {
+                    sqlx::query("PRAGMA cache_size = -524288")
+                        .execute(&mut *conn)
                         .await?;
                 }
-                for (kind, rows) in &by_kind {
-                    let def = self.forms.kind(*kind);
-                    for chunk in rows.chunks(BATCH_ROWS) {
-                        let sql = insert_sql(*kind, def, chunk.len(), |_| "?".to_string());
-                        let mut q = sqlx::query(&sql);
-                        for (id, r) in chunk {
-                            q = q
-                                .bind(*id)
-                                .bind(municipality)
-                                .bind(i64::from(r.form_version));
-                            for f in &def.fields {
-                                q = match cells(r, f.ty, &f.name) {
-                                    Cell::Text(t) => q.bind(t),
-                                    Cell::Int(i) => q.bind(i),
-                                    Cell::Date(d) => q.bind(d.map(foljupp_core::format_date)),
-                                    Cell::Bool(b) => q.bind(b),
-                                };
-                            }
-                            q = q.bind(extra_json(r, def));
-                        }
-                        q.execute(&mut *tx).await?;
-                        written += chunk.len();
-                        progress(written);
-                    }
+                let r: Result<(Vec<Insert>, VersionStep)> = async {
+                    let mut tx =
+                        sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+                    group!(tx, |s: &str| s.to_string(), "", foljupp_core::format_date)
                 }
-                sqlx::query(crate::BUMP_DATA_VERSION)
-                    .bind(crate::random_token())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
+                .await;
+                if bulk {
+                    // Back to the pool's setting (crate::Store::open).
+                    sqlx::query("PRAGMA cache_size = -65536")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                r
             }
             Pool::Postgres(p) => {
                 let mut tx = p.begin().await?;
-                if let Some(k) = key {
-                    sqlx::query("DELETE FROM idempotency_key WHERE expires_on < $1")
-                        .bind(k.today)
-                        .execute(&mut *tx)
-                        .await?;
-                    // A concurrent request with the same key waits here on
-                    // the primary key until the first commits, then finds it.
-                    let claimed = sqlx::query(
-                        "INSERT INTO idempotency_key (key_hash, fingerprint, registration_ids, expires_on) VALUES ($1, $2, $3, $4) ON CONFLICT (key_hash) DO NOTHING",
-                    )
-                    .bind(&k.key_hash)
-                    .bind(&k.fingerprint)
-                    .bind(ids.join(";"))
-                    .bind(k.expires_on())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if claimed == 0 {
-                        let found: (String, String) = sqlx::query_as(
-                            "SELECT fingerprint, registration_ids FROM idempotency_key WHERE key_hash = $1",
-                        )
-                        .bind(&k.key_hash)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        return Ok(replay(found, k));
-                    }
-                }
-                for (kind, rows) in &by_kind {
-                    let def = self.forms.kind(*kind);
-                    for chunk in rows.chunks(BATCH_ROWS) {
-                        let sql = insert_sql(*kind, def, chunk.len(), |i| format!("${i}"));
-                        let mut q = sqlx::query(&sql);
-                        for (id, r) in chunk {
-                            q = q
-                                .bind(*id)
-                                .bind(municipality)
-                                .bind(i64::from(r.form_version));
-                            for f in &def.fields {
-                                q = match cells(r, f.ty, &f.name) {
-                                    Cell::Text(t) => q.bind(t),
-                                    Cell::Int(i) => q.bind(i),
-                                    Cell::Date(d) => q.bind(d),
-                                    Cell::Bool(b) => q.bind(b),
-                                };
-                            }
-                            q = q.bind(extra_json(r, def));
-                        }
-                        q.execute(&mut *tx).await?;
-                        written += chunk.len();
-                        progress(written);
-                    }
-                }
-                sqlx::query(&crate::pg_placeholders(crate::BUMP_DATA_VERSION))
-                    .bind(crate::random_token())
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
+                // The row lock orders this transaction after every other
+                // write to registrations (they all update this row), so
+                // `before` is the version it follows.
+                group!(
+                    tx,
+                    crate::pg_placeholders,
+                    " FOR UPDATE",
+                    |d: foljupp_core::Date| d
+                )
             }
         }
-        Ok(Insert::Stored(ids))
     }
 
     /// Registrations of one municipality whose day falls in `period`,
@@ -395,12 +499,7 @@ impl Store {
     }
 }
 
-fn insert_sql(
-    kind: Kind,
-    def: &foljupp_core::KindDef,
-    rows: usize,
-    placeholder: impl Fn(usize) -> String,
-) -> String {
+fn insert_sql(kind: Kind, def: &foljupp_core::KindDef, rows: usize) -> String {
     let ncols = 4 + def.fields.len();
     let mut sql = format!(
         "INSERT INTO reg_{} (id, municipality, form_version, {}, extra) VALUES ",
@@ -411,7 +510,6 @@ fn insert_sql(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let mut n = 0;
     for r in 0..rows {
         if r > 0 {
             sql.push_str(", ");
@@ -421,8 +519,7 @@ fn insert_sql(
             if c > 0 {
                 sql.push_str(", ");
             }
-            n += 1;
-            sql.push_str(&placeholder(n));
+            sql.push('?');
         }
         sql.push(')');
     }
@@ -555,4 +652,199 @@ fn decode_row(
         district,
         values,
     })
+}
+
+/// Separators of the packed rows of a scan (ASCII group, record and unit
+/// separators): codes, numbers and dates never contain them.
+const ROW_SEP: char = '\u{1d}';
+const NULL_CELL: &str = "\u{1e}";
+const CELL_SEP: char = '\u{1f}';
+
+/// The scan's query for one kind: one result row per day, holding all of
+/// that day's rows packed into one text (cells joined by [`CELL_SEP`],
+/// NULL as [`NULL_CELL`], rows joined by [`ROW_SEP`]). The database does
+/// the packing in C; the driver then copies a few thousand values instead
+/// of one per cell of every row, which is what made the scan slow.
+/// Grouping by day follows the primary key (municipality, date, id).
+fn packed_scan_sql(kind: Kind, def: &foljupp_core::KindDef, sqlite: bool) -> String {
+    let cells: Vec<String> = def
+        .fields
+        .iter()
+        .map(|f| match (sqlite, f.ty) {
+            (true, _) => format!("ifnull({}, char(30))", f.name),
+            (false, FieldType::Date) => {
+                format!("coalesce(to_char({}, 'YYYY-MM-DD'), chr(30))", f.name)
+            }
+            (false, _) => format!("coalesce({}::text, chr(30))", f.name),
+        })
+        .collect();
+    if sqlite {
+        // concat_ws (SQLite 3.44+, bundled by sqlx) builds each row in one
+        // step, where `||` would copy the growing text once per cell.
+        format!(
+            "SELECT group_concat(concat_ws(char(31), {}), char(29)) FROM reg_{} WHERE municipality = ? GROUP BY date",
+            cells.join(", "),
+            kind.code()
+        )
+    } else {
+        format!(
+            "SELECT string_agg(concat_ws(chr(31), {}), chr(29)) FROM reg_{} WHERE municipality = $1 GROUP BY date",
+            cells.join(", "),
+            kind.code()
+        )
+    }
+}
+
+/// Counts the packed rows of one day (see [`packed_scan_sql`]): each row
+/// becomes a borrowed view handed to `each`, no `Registration` and no
+/// allocation per value.
+fn scan_packed(
+    kind: Kind,
+    def: &foljupp_core::KindDef,
+    packed: &str,
+    each: &mut (dyn FnMut(&FieldsView<'_>) + Send),
+) -> Result<()> {
+    let table = || format!("reg_{}", kind.code());
+    let corrupt = |column: &str, value: &str| StoreError::Corrupt {
+        table: table(),
+        column: column.to_string(),
+        value: value.to_string(),
+    };
+    let mut buf: Vec<(&str, ValueRef<'_>)> = Vec::with_capacity(def.fields.len());
+    // The rows of one result share their day: parse each date text once.
+    let mut last_date: (&str, Option<foljupp_core::Date>) = ("", None);
+    let (mut day, mut district) = (None, None);
+    let bytes = packed.as_bytes();
+    let mut start = 0;
+    // One pass over the bytes finds both separators (they are ASCII, so
+    // every cut is on a character boundary).
+    for i in 0..=bytes.len() {
+        let sep = bytes.get(i).copied().unwrap_or(ROW_SEP as u8);
+        if sep != CELL_SEP as u8 && sep != ROW_SEP as u8 {
+            continue;
+        }
+        let cell = packed.get(start..i).unwrap_or_default();
+        start = i + 1;
+        let field = buf.len();
+        let f = def.fields.get(field).ok_or_else(|| corrupt("*", cell))?;
+        let v = if cell == NULL_CELL {
+            None
+        } else {
+            Some(match f.ty {
+                FieldType::Date => {
+                    let d = match last_date {
+                        (text, Some(d)) if text == cell => d,
+                        _ => {
+                            let d = foljupp_core::parse_date(cell)
+                                .ok_or_else(|| corrupt(&f.name, cell))?;
+                            last_date = (cell, Some(d));
+                            d
+                        }
+                    };
+                    ValueRef::Date(d)
+                }
+                FieldType::Int => ValueRef::Int(cell.parse().map_err(|_| corrupt(&f.name, cell))?),
+                FieldType::Bool => ValueRef::Bool(match cell {
+                    "1" | "true" | "t" => true,
+                    "0" | "false" | "f" => false,
+                    _ => return Err(corrupt(&f.name, cell)),
+                }),
+                FieldType::Code => ValueRef::Code(cell),
+                FieldType::Codes => ValueRef::Codes(Codes::Joined(cell)),
+                FieldType::Participants => ValueRef::Participants(Participants::Joined(cell)),
+            })
+        };
+        match (f.name.as_str(), v) {
+            ("date", Some(ValueRef::Date(d))) => day = Some(d),
+            ("district", Some(ValueRef::Code(d))) => district = Some(d),
+            _ => {}
+        }
+        // A NULL keeps its place (so that `buf.len()` is the field index)
+        // and is dropped from the view below.
+        buf.push((f.name.as_str(), v.unwrap_or(ValueRef::Code(NULL_CELL))));
+        if sep == ROW_SEP as u8 {
+            if buf.len() != def.fields.len() {
+                return Err(corrupt("*", cell));
+            }
+            buf.retain(|(_, v)| !matches!(v, ValueRef::Code(NULL_CELL)));
+            let view = FieldsView {
+                kind,
+                date: day.take().ok_or_else(|| corrupt("date", ""))?,
+                district: district.take().ok_or_else(|| corrupt("district", ""))?,
+                values: &buf,
+            };
+            each(&view);
+            buf.clear();
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Every registration of `municipality`, streamed to `each` as a
+    /// borrowed view (for rebuilding the report rollup: memory stays flat
+    /// whatever the number of rows; one day's rows are held at a time).
+    /// All kinds are read in one read-only snapshot together with the data
+    /// version, which is returned: the rows seen are exactly those of that
+    /// version, so a writer's later changes can be applied on top without
+    /// counting any row twice.
+    pub async fn scan_registrations(
+        &self,
+        municipality: &str,
+        each: &mut (dyn FnMut(&FieldsView<'_>) + Send),
+    ) -> Result<Option<String>> {
+        self.scan_kinds(municipality, &Kind::ALL, each).await
+    }
+
+    /// [`Store::scan_registrations`] for some kinds only (a rebuild scans
+    /// kinds on two connections at once and checks that both read the
+    /// same data version).
+    pub async fn scan_kinds(
+        &self,
+        municipality: &str,
+        kinds: &[Kind],
+        each: &mut (dyn FnMut(&FieldsView<'_>) + Send),
+    ) -> Result<Option<String>> {
+        use futures_util::TryStreamExt;
+        let version_sql = "SELECT token FROM data_version WHERE scope = 'registrations'";
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                // A deferred transaction's first read fixes the WAL
+                // snapshot for every statement after it.
+                let mut tx = p.begin().await?;
+                let version: Option<(String,)> =
+                    sqlx::query_as(version_sql).fetch_optional(&mut *tx).await?;
+                for &k in kinds {
+                    let def = self.forms.kind(k);
+                    let sql = packed_scan_sql(k, def, true);
+                    let mut rows = sqlx::query(&sql).bind(municipality).fetch(&mut *tx);
+                    while let Some(row) = rows.try_next().await? {
+                        let packed: Option<&str> = row.try_get(0)?;
+                        scan_packed(k, def, packed.unwrap_or_default(), each)?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(version.map(|(v,)| v))
+            }
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+                let version: Option<(String,)> =
+                    sqlx::query_as(version_sql).fetch_optional(&mut *tx).await?;
+                for &k in kinds {
+                    let def = self.forms.kind(k);
+                    let sql = packed_scan_sql(k, def, false);
+                    let mut rows = sqlx::query(&sql).bind(municipality).fetch(&mut *tx);
+                    while let Some(row) = rows.try_next().await? {
+                        let packed: Option<&str> = row.try_get(0)?;
+                        scan_packed(k, def, packed.unwrap_or_default(), each)?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(version.map(|(v,)| v))
+            }
+        }
+    }
 }

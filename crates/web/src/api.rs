@@ -82,37 +82,46 @@ pub async fn post_registration(
         Ok(k) => k,
         Err(msg) => return Ok(bad_request(msg)),
     };
-    let (ids, replayed) = match &key {
-        None => (
-            state
-                .store
-                .insert_registrations(
-                    &p.municipality,
-                    std::slice::from_ref(&reg),
-                    &mut |_| {},
-                )
-                .await?,
-            false,
-        ),
-        Some(k) => match state
-            .store
-            .insert_registrations_once(&p.municipality, std::slice::from_ref(&reg), k)
-            .await?
-        {
-            foljupp_store::Insert::Stored(ids) => (ids, false),
-            foljupp_store::Insert::Replay(ids) => (ids, true),
-            foljupp_store::Insert::Mismatch => {
-                return Ok((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Json(json!({
-                        "error": "idempotency_key_reused",
-                        "message": "Idempotency-Key har redan använts för en annan registrering. Ge varje ny registrering en ny nyckel; skicka samma nyckel bara när du upprepar exakt samma begäran.",
-                        "errors": [],
-                    })),
-                )
-                    .into_response())
-            }
+    // The parent's own answer link (conversations, home visits 5–6,
+    // groups), or null when a parent has nothing to answer about this one;
+    // stored in the registration's transaction.
+    let link = crate::parents::new_link(&state, &cfg.forms, &reg);
+    let (code, new_link) = match link {
+        Some((code, l, _)) => (Some(code), Some(l)),
+        None => (None, None),
+    };
+    let stored = state
+        .report_cache
+        .store(&state, &p.municipality, vec![reg.clone()], key, new_link)
+        .await?;
+    let (parent_link, replayed) = match stored {
+        foljupp_store::Insert::Stored(_) => (code.map(|c| format!("/p/{c}")), false),
+        // The first answer was lost on the way (that is why the client
+        // retried): a fresh parent link for the same registration (a
+        // link's code is stored only as a hash). A failure here must not
+        // turn a stored registration into an error (the client would send
+        // it again): the link is then null.
+        foljupp_store::Insert::Replay(ids) => match ids.first() {
+            Some(id) => match crate::parents::create_link(&state, &cfg.forms, &reg, id).await {
+                Ok(link) => (link.map(|(code, _)| format!("/p/{code}")), true),
+                Err(e) => {
+                    tracing::error!(error = %e, "parent link not created");
+                    (None, true)
+                }
+            },
+            None => (None, true),
         },
+        foljupp_store::Insert::Mismatch => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({
+                    "error": "idempotency_key_reused",
+                    "message": "Idempotency-Key har redan använts för en annan registrering. Ge varje ny registrering en ny nyckel; skicka samma nyckel bara när du upprepar exakt samma begäran.",
+                    "errors": [],
+                })),
+            )
+                .into_response())
+        }
     };
     if !replayed {
         state
@@ -120,20 +129,6 @@ pub async fn post_registration(
             .registrations_stored
             .fetch_add(1, Ordering::Relaxed);
     }
-    // The parent's own answer link (conversations, home visits 5–6,
-    // groups), or null when a parent has nothing to answer about this one.
-    // A failure here must not turn a stored registration into an error
-    // (the client would send it again): the link is then null.
-    let parent_link = match ids.first() {
-        Some(id) => match crate::parents::create_link(&state, &cfg.forms, &reg, id).await {
-            Ok(link) => link.map(|(code, _)| format!("/p/{code}")),
-            Err(e) => {
-                tracing::error!(error = %e, "parent link not created");
-                None
-            }
-        },
-        None => None,
-    };
     let mut resp = (
         StatusCode::CREATED,
         Json(json!({
@@ -147,9 +142,6 @@ pub async fn post_registration(
     )
         .into_response();
     if replayed {
-        // The first answer was lost on the way (that is why the client
-        // retried): the same answer again, with a fresh parent link for the
-        // same registration (a link's code is stored only as a hash).
         resp.headers_mut().insert(
             "idempotent-replayed",
             axum::http::HeaderValue::from_static("true"),

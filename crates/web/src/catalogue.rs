@@ -674,7 +674,7 @@ pub async fn detail(
     let ui = q.ui();
     let en = ui == Lang::En;
     let cfg = state.public_config(p.as_deref())?;
-    let muni = &state.config.municipality;
+    let muni = cfg.code();
     let Some(i) = state
         .store
         .intervention(muni, &code)
@@ -820,9 +820,12 @@ fn both(sv: &str, en: &str) -> Value {
 
 pub async fn api_catalogue(
     State(state): State<SharedState>,
+    p: Option<Extension<Principal>>,
     Query(q): Query<CatalogueQuery>,
 ) -> Result<Response, ApiError> {
-    let cfg = state.public_config(None)?;
+    // Anonymous callers get the installation's default municipality; a
+    // signed-in caller (token or session) their own.
+    let cfg = state.public_config(p.as_deref())?;
     let (filter, bad) = q.filter(&cfg);
     if !bad.is_empty() {
         return Ok(bad_request(format!(
@@ -831,7 +834,7 @@ pub async fn api_catalogue(
             Category::ALL.map(Category::code).join("|")
         )));
     }
-    let muni = &state.config.municipality;
+    let muni = cfg.code();
     let all = state.store.interventions(muni, false).await?;
     let offers = offers_by_intervention(state.store.offers(muni, None).await?);
     let today = today();
@@ -892,10 +895,11 @@ pub struct AlternativesQuery {
 
 pub async fn api_alternatives(
     State(state): State<SharedState>,
+    p: Option<Extension<Principal>>,
     Path(code): Path<String>,
     Query(q): Query<AlternativesQuery>,
 ) -> Result<Response, ApiError> {
-    let cfg = state.public_config(None)?;
+    let cfg = state.public_config(p.as_deref())?;
     let muni = cfg.code();
     let Some(i) = state
         .store

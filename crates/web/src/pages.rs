@@ -549,54 +549,66 @@ pub async fn register_submit(
             return Ok(resp);
         }
     };
-    let regs = std::slice::from_ref(&reg);
     let municipality = &p.municipality;
-    let once = match &submission {
-        Some(token) => {
-            // The fingerprint is the decoded registration: the same form
-            // sent twice is one registration; the same page edited after
-            // "back" and sent again is a new one.
-            let key = foljupp_store::IdempotencyKey {
-                key_hash: crate::sha256_hex(&format!("form:{token}")),
-                fingerprint: crate::sha256_hex(&format!("{kind}:{:?}", reg.values)),
-                today,
-            };
-            state
-                .store
-                .insert_registrations_once(municipality, regs, &key)
-                .await?
-        }
-        None => foljupp_store::Insert::Mismatch,
+    // The parent's link is stored in the registration's transaction.
+    let (code, new_link) = match crate::parents::new_link(&state, &cfg.forms, &reg) {
+        Some((code, l, multi)) => (Some((code, multi)), Some(l)),
+        None => (None, None),
     };
+    let key = submission.as_ref().map(|token| {
+        // The fingerprint is the decoded registration: the same form
+        // sent twice is one registration; the same page edited after
+        // "back" and sent again is a new one.
+        foljupp_store::IdempotencyKey {
+            key_hash: crate::sha256_hex(&format!("form:{token}")),
+            fingerprint: crate::sha256_hex(&format!("{kind}:{:?}", reg.values)),
+            today,
+        }
+    });
+    let mut once = state
+        .report_cache
+        .store(
+            &state,
+            municipality,
+            vec![reg.clone()],
+            key,
+            new_link.clone(),
+        )
+        .await?;
+    if once == foljupp_store::Insert::Mismatch {
+        once = state
+            .report_cache
+            .store(&state, municipality, vec![reg.clone()], None, new_link)
+            .await?;
+    }
     let replayed = matches!(once, foljupp_store::Insert::Replay(_));
-    let ids = match once {
-        foljupp_store::Insert::Stored(ids) | foljupp_store::Insert::Replay(ids) => ids,
-        foljupp_store::Insert::Mismatch => {
-            state
-                .store
-                .insert_registrations(municipality, regs, &mut |_| {})
-                .await?
-        }
-    };
     if !replayed {
         state
             .metrics
             .registrations_stored
             .fetch_add(1, Ordering::Relaxed);
     }
-    // The registration is saved whatever happens to the parent's link: a
-    // failure here only means the parent cannot answer through one.
-    let parent = match ids.first() {
-        Some(id) => match crate::parents::create_link(&state, &cfg.forms, &reg, id).await {
-            Ok(link) => {
-                link.map(|(code, multi)| crate::parents::offer(&state, &headers, &code, multi))
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "parent link not created");
-                None
-            }
+    let parent = match once {
+        foljupp_store::Insert::Stored(_) => {
+            code.map(|(code, multi)| crate::parents::offer(&state, &headers, &code, multi))
+        }
+        // A repeated form: a fresh link for the registration stored the
+        // first time. The registration is saved whatever happens to the
+        // parent's link: a failure here only means the parent cannot
+        // answer through one.
+        foljupp_store::Insert::Replay(ids) => match ids.first() {
+            Some(id) => match crate::parents::create_link(&state, &cfg.forms, &reg, id).await {
+                Ok(link) => {
+                    link.map(|(code, multi)| crate::parents::offer(&state, &headers, &code, multi))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "parent link not created");
+                    None
+                }
+            },
+            None => None,
         },
-        None => None,
+        foljupp_store::Insert::Mismatch => None,
     };
     // "Register another like this": the same values, without the parent's
     // answers (they belong to the one conversation).

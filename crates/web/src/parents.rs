@@ -57,6 +57,33 @@ fn code_hash(code: &str) -> String {
     auth::sha256_hex(code)
 }
 
+/// A new answer link for `reg`, to be stored in the same transaction as
+/// the registration, when a parent has something to answer about it: the
+/// code, what the store keeps of it, and whether it takes many answers.
+pub fn new_link(
+    state: &SharedState,
+    forms: &FormSet,
+    reg: &Registration,
+) -> Option<(String, foljupp_store::NewParentLink, bool)> {
+    let survey = parent_survey(forms, reg)?;
+    let lifetime_secs = if survey.multi {
+        state.config.group_link_secs
+    } else {
+        state.config.parent_link_secs
+    };
+    let code = new_code();
+    let multi = survey.multi;
+    Some((
+        code.clone(),
+        foljupp_store::NewParentLink {
+            code_hash: code_hash(&code),
+            survey,
+            lifetime_secs,
+        },
+        multi,
+    ))
+}
+
 /// Creates the answer link for a registration just stored, when a parent
 /// has something to answer about it. Returns the code and whether the link
 /// takes many answers.

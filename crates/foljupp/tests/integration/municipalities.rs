@@ -55,7 +55,8 @@ pub async fn start_two(backend: &'static str, url: String) -> App {
 }
 
 /// Texts that only Stockholm's data and organisation can put on a page.
-const STOCKHOLM_MARKERS: [&str; 7] = [
+const STOCKHOLM_MARKERS: [&str; 8] = [
+    "Stockholms hemliga program",
     "Farsta",
     "Rinkeby",
     "Stockholms stad",
@@ -134,6 +135,23 @@ async fn an_account_of_one_municipality_sees_and_changes_nothing_of_another_on_a
             .save_status_report("stockholm", "farsta", 2025, 1, &content, true)
             .await
             .unwrap();
+        // Stockholm's own wording of a catalogue entry (both municipalities
+        // start from the same shipped interventions).
+        let first = foljupp_core::catalogue::default_interventions()[0]
+            .code
+            .clone();
+        let mut own = app
+            .store
+            .intervention("stockholm", &first)
+            .await
+            .unwrap()
+            .unwrap();
+        own.name_sv = "Stockholms hemliga program".into();
+        assert!(app
+            .store
+            .update_intervention("stockholm", &own)
+            .await
+            .unwrap());
         let st_admin_acc = app
             .store
             .account_by_name("stockholmsadmin")

@@ -12,6 +12,7 @@ pub mod pages;
 pub mod svg;
 pub mod table;
 pub mod views;
+mod writes;
 
 use crate::api::ReportQuery;
 use crate::auth::Principal;
@@ -25,79 +26,13 @@ use foljupp_store::StoreError;
 /// day the request needs (see [`ReportRequest::load_period`]).
 pub async fn load_report(state: &SharedState, req: &ReportRequest) -> Result<Report, AppError> {
     let cfg = state.municipality(&req.municipality)?;
-    let rollup = state.report_cache.current(state, &cfg).await?;
-    Ok(rollup.report(&cfg.organisation, req))
+    Ok(state
+        .report_cache
+        .with(state, &cfg, |rollup| rollup.report(&cfg.organisation, req))
+        .await?)
 }
 
-/// The rollup of one municipality, the data version and configuration it
-/// was built for, and the tick when its rebuild started.
-type Built = (
-    Option<String>,
-    std::sync::Arc<MunicipalConfig>,
-    std::sync::Arc<foljupp_stats::Rollup>,
-    u64,
-);
-
-/// The municipality's registrations counted by district and day
-/// ([`foljupp_stats::Rollup`]), rebuilt when the store's data version has
-/// changed since: every write to registrations, by this server or another
-/// process (an import, a restore), changes it in its own transaction, so a
-/// report never misses a committed write. Reports equal a plain
-/// recomputation (property test in crates/stats/tests/rollup.rs).
-/// Per municipality, with the configuration it was counted under (its
-/// question mappings shape the counts).
-#[derive(Default)]
-pub struct ReportCache {
-    built: tokio::sync::Mutex<std::collections::BTreeMap<String, Built>>,
-    /// Ticks for arrivals and rebuild starts, in one order.
-    clock: std::sync::atomic::AtomicU64,
-}
-
-impl ReportCache {
-    /// The rollup of a municipality for the current data version and
-    /// configuration, rebuilt if it is stale.
-    pub async fn current(
-        &self,
-        state: &SharedState,
-        cfg: &std::sync::Arc<MunicipalConfig>,
-    ) -> Result<std::sync::Arc<foljupp_stats::Rollup>, StoreError> {
-        use std::sync::atomic::Ordering::SeqCst;
-        let arrived = self.clock.fetch_add(1, SeqCst);
-        let version = state.store.data_version().await?;
-        // One rebuild at a time; requests meanwhile wait for it.
-        let mut built = self.built.lock().await;
-        if let Some((v, c, rollup, started)) = built.get(cfg.code()) {
-            // A rebuild that started after this request arrived holds every
-            // write acknowledged before it: without this, under steady
-            // writes each waiting request rebuilt again in turn, and report
-            // latency grew with the queue (the load test timed out).
-            if std::sync::Arc::ptr_eq(c, cfg) && (*v == version || *started > arrived) {
-                return Ok(rollup.clone());
-            }
-        }
-        let started = self.clock.fetch_add(1, SeqCst);
-        // Read the version before counting: a write that lands meanwhile
-        // makes the next request rebuild again, never leaves it out.
-        let version = state.store.data_version().await?;
-        let mut rollup = foljupp_stats::Rollup::new();
-        // Year by year, so that memory holds one year of registrations at
-        // a time while counting.
-        let last = today().year() + 1;
-        for year in 2000..=last {
-            if let Some(period) = Period::year(year) {
-                for r in load(state, cfg, period).await? {
-                    rollup.add(&r);
-                }
-            }
-        }
-        let rollup = std::sync::Arc::new(rollup);
-        built.insert(
-            cfg.code().to_string(),
-            (version, cfg.clone(), rollup.clone(), started),
-        );
-        Ok(rollup)
-    }
-}
+pub use writes::ReportCache;
 
 /// Every registration of a municipality in `period`, as the report counts
 /// it: with the configuration's question mappings applied.

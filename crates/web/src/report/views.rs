@@ -8,7 +8,7 @@ use super::table::{DataTable, Val};
 use super::{load, today, Selection, Unit};
 use crate::{AppError, SharedState};
 use foljupp_core::{Kind, MunicipalConfig, Period, Tertial};
-use foljupp_stats::{Breakdown, Cell, Kpi, Kpis, Report, ReportRequest};
+use foljupp_stats::{Breakdown, Cell, Kpi, Kpis, Report};
 use std::collections::BTreeMap;
 
 pub struct Card {
@@ -240,10 +240,9 @@ pub fn trend_tertials(year: i32) -> Vec<Tertial> {
         .collect()
 }
 
-fn trend_figure(regs: &[foljupp_core::Registration], req: &ReportRequest, year: i32) -> Figure {
+/// `series`: the KPIs of each of [`trend_tertials`]`(year)`.
+fn trend_figure(series: &[Kpis], year: i32) -> Figure {
     let tertials = trend_tertials(year);
-    let periods: Vec<Period> = tertials.iter().map(|t| t.period()).collect();
-    let series = foljupp_stats::kpi_series(regs, req.district.as_deref(), &periods, req.threshold);
     let codes = [
         "conversations",
         "new_contacts",
@@ -261,7 +260,7 @@ fn trend_figure(regs: &[foljupp_core::Registration], req: &ReportRequest, year: 
         columns,
     );
     let mut items = Vec::new();
-    for (tertial, kpis) in tertials.iter().zip(&series) {
+    for (tertial, kpis) in tertials.iter().zip(series) {
         t.row(
             tertial.label(),
             codes.iter().map(|c| kpi_val(kpis, c)).collect(),
@@ -478,30 +477,34 @@ pub const WITHHELD_TEXT: &str = "Fördelningar (hur föräldrarna hittade till s
 pub async fn dashboard(state: &SharedState, sel: &Selection) -> Result<Dashboard, AppError> {
     let req = &sel.req;
     let year = sel.year;
-    let trend = trend_tertials(year);
-    let mut span = req.load_period();
-    if let Some(first) = trend.first() {
-        span.from = span.from.min(first.first_day());
-    }
-    let regs = load(state, &sel.cfg, span).await?;
-    let mut report = foljupp_stats::build_report(&sel.cfg.organisation, &regs, req);
-    // A year still running gets its projection, from today.
-    if req.as_of.is_none() && sel.unit == Unit::Year(today().year()) {
-        let mut with_as_of = req.clone();
-        with_as_of.as_of = Some(today());
-        with_as_of.compare = false;
-        let projected = foljupp_stats::build_report(&sel.cfg.organisation, &regs, &with_as_of);
-        if let Some(v) = projected.kpis.get("projection_full_year").copied() {
-            report.kpis.insert("projection_full_year".into(), v);
-        }
-    }
+    let trend_periods: Vec<Period> = trend_tertials(year).iter().map(|t| t.period()).collect();
+    // From the report rollup (tested equal to build_report and kpi_series
+    // over the registrations).
+    let (report, trend) = state
+        .report_cache
+        .with(state, &sel.cfg, |rollup| {
+            let mut report = rollup.report(&sel.cfg.organisation, req);
+            // A year still running gets its projection, from today.
+            if req.as_of.is_none() && sel.unit == Unit::Year(today().year()) {
+                let mut with_as_of = req.clone();
+                with_as_of.as_of = Some(today());
+                with_as_of.compare = false;
+                let projected = rollup.report(&sel.cfg.organisation, &with_as_of);
+                if let Some(v) = projected.kpis.get("projection_full_year").copied() {
+                    report.kpis.insert("projection_full_year".into(), v);
+                }
+            }
+            let trend = rollup.kpi_series(req.district.as_deref(), &trend_periods, req.threshold);
+            (report, trend)
+        })
+        .await?;
     let scope = sel.scope_label();
     let period = sel.period_label();
     let mut figures = Vec::new();
     if req.district.is_none() {
         figures.push(districts_figure(&sel.cfg, &report, &period));
     }
-    figures.push(trend_figure(&regs, req, year));
+    figures.push(trend_figure(&trend, year));
     let withheld = report
         .breakdowns_withheld
         .map(|_| WITHHELD_TEXT.to_string());
@@ -553,17 +556,12 @@ pub async fn gender(state: &SharedState, sel: &Selection) -> Result<Gender, AppE
     let last = sel.year.min(today().year());
     let years: Vec<i32> = (last - 3..=last).collect();
     let periods: Vec<Period> = years.iter().filter_map(|y| Period::year(*y)).collect();
-    let span = Period {
-        from: periods.first().map_or(sel.req.period.from, |p| p.from),
-        to: periods.last().map_or(sel.req.period.to, |p| p.to),
-    };
-    let regs = load(state, &sel.cfg, span).await?;
-    let series = foljupp_stats::kpi_series(
-        &regs,
-        sel.req.district.as_deref(),
-        &periods,
-        sel.req.threshold,
-    );
+    let series = state
+        .report_cache
+        .with(state, &sel.cfg, |rollup| {
+            rollup.kpi_series(sel.req.district.as_deref(), &periods, sel.req.threshold)
+        })
+        .await?;
     let scope = sel.scope_label();
     let columns = |first: &str| {
         let mut c = vec![first.to_string()];

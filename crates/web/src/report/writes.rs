@@ -1,0 +1,332 @@
+//! The report rollup kept current, and the write path that keeps it so.
+//!
+//! [`ReportCache`] holds a [`Rollup`] per municipality together with the
+//! data version it counts. Registrations stored by this server go through
+//! one writer task (a group commit: requests that arrive while a
+//! transaction is running are written together in the next one, each
+//! answered after its commit) which adds what it stored to the rollup,
+//! advancing its version from the one the transaction followed to the one
+//! it set. Any other write (an import, a restore, a parent's answers, a
+//! second server) leaves the cache's version behind the store's, and the
+//! next report rebuilds the rollup from one streaming scan.
+
+use crate::SharedState;
+use foljupp_core::{Kind, MunicipalConfig, Period, Registration};
+use foljupp_stats::{Rollup, RollupBuilder};
+use foljupp_store::{
+    IdempotencyKey, Insert, NewParentLink, Request, Store, StoreError, VersionStep,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+use tokio::sync::{mpsc, oneshot};
+
+const CONVERSATIONS: [Kind; 1] = [Kind::Conversation];
+const OTHER_KINDS: [Kind; 5] = [
+    Kind::HomeVisit,
+    Kind::GroupMeeting,
+    Kind::ProgrammeGroup,
+    Kind::Collaboration,
+    Kind::OpenPreschoolReport,
+];
+
+/// Requests written in one transaction at most.
+const MAX_GROUP: usize = 256;
+
+struct Entry {
+    /// The data version whose registrations `rollup` counts.
+    version: Option<String>,
+    /// The configuration it was counted under: its question mappings shape
+    /// the counts, so a new configuration means a new count.
+    config: Arc<MunicipalConfig>,
+    rollup: Rollup,
+}
+
+type Entries = Arc<RwLock<HashMap<String, Entry>>>;
+
+/// The municipalities' registrations counted by district and day
+/// ([`foljupp_stats::Rollup`]), keyed by municipality. A report never
+/// misses a committed write: it compares the store's data version with the
+/// cache's first. Reports equal a plain recomputation (property tests in
+/// crates/stats/tests/rollup.rs and crates/store/tests/scan.rs).
+#[derive(Default)]
+pub struct ReportCache {
+    entries: Entries,
+    /// One rebuild at a time; requests meanwhile wait for it.
+    rebuilding: tokio::sync::Mutex<()>,
+    writer: OnceLock<mpsc::Sender<Job>>,
+}
+
+struct Job {
+    municipality: String,
+    regs: Vec<Registration>,
+    key: Option<IdempotencyKey>,
+    link: Option<NewParentLink>,
+    reply: oneshot::Sender<Result<Insert, StoreError>>,
+}
+
+fn poisoned<T>(e: std::sync::PoisonError<T>) -> T {
+    // The lock guards plain additions of counts, which do not panic; a
+    // poisoned lock holds usable data.
+    e.into_inner()
+}
+
+impl ReportCache {
+    /// Runs `f` on the rollup of `municipality` at the store's current data
+    /// version (or a later one), rebuilding it first if it is stale.
+    pub async fn with<T>(
+        &self,
+        state: &SharedState,
+        cfg: &Arc<MunicipalConfig>,
+        f: impl FnOnce(&Rollup) -> T,
+    ) -> Result<T, StoreError> {
+        let municipality = cfg.code();
+        let version = state.store.data_version().await?;
+        let fresh = |entries: &HashMap<String, Entry>, version: &Option<String>| {
+            entries
+                .get(municipality)
+                .is_some_and(|e| e.version == *version && Arc::ptr_eq(&e.config, cfg))
+        };
+        {
+            let entries = self.entries.read().unwrap_or_else(poisoned);
+            if fresh(&entries, &version) {
+                if let Some(e) = entries.get(municipality) {
+                    return Ok(f(&e.rollup));
+                }
+            }
+        }
+        let _one = self.rebuilding.lock().await;
+        // Another request may have rebuilt it, or the writer advanced it,
+        // while this one waited.
+        let version = state.store.data_version().await?;
+        {
+            let entries = self.entries.read().unwrap_or_else(poisoned);
+            if fresh(&entries, &version) {
+                if let Some(e) = entries.get(municipality) {
+                    return Ok(f(&e.rollup));
+                }
+            }
+        }
+        let started = std::time::Instant::now();
+        if !cfg.forms.mappings.is_empty() {
+            // Question mappings read answers the scan does not (questions
+            // admins added live in the `extra` column): the registrations
+            // are loaded whole, a year at a time, and mapped before they
+            // are counted. Slower, and only for a municipality that
+            // declared a mapping.
+            let version = state.store.data_version().await?;
+            let mut rollup = Rollup::new();
+            for year in 2000..=crate::report::today().year() + 1 {
+                if let Some(period) = Period::year(year) {
+                    for r in crate::report::load(state, cfg, period).await? {
+                        rollup.add(&r);
+                    }
+                }
+            }
+            let mut entries = self.entries.write().unwrap_or_else(poisoned);
+            entries.insert(
+                municipality.to_string(),
+                Entry {
+                    version,
+                    config: cfg.clone(),
+                    rollup,
+                },
+            );
+            let e = entries
+                .get(municipality)
+                .ok_or_else(|| StoreError::Conflict("rollup vanished".into()))?;
+            return Ok(f(&e.rollup));
+        }
+        // Conversations (the most rows) on one connection, the other kinds
+        // on another, in parallel. Each scan reads the version in the same
+        // snapshot as its rows; equal versions mean equal data (every write
+        // sets a new one), so the rollup counts exactly that version (at
+        // least as new as the one read above) and the writer can add later
+        // writes on top. Should a write land between the two snapshots,
+        // the scan is repeated on one connection.
+        let scan = |kinds: &'static [Kind]| {
+            let store = state.store.clone();
+            let municipality = municipality.to_string();
+            tokio::spawn(async move {
+                let mut b = RollupBuilder::new();
+                let v = store
+                    .scan_kinds(&municipality, kinds, &mut |row| b.add(row))
+                    .await?;
+                Ok::<_, StoreError>((v, b))
+            })
+        };
+        let joined = |r: Result<Result<_, StoreError>, tokio::task::JoinError>| {
+            r.map_err(|e| StoreError::Conflict(format!("report scan: {e}")))?
+        };
+        let (a, b) = (scan(&CONVERSATIONS), scan(&OTHER_KINDS));
+        let ((va, mut builder), (vb, other)) = (joined(a.await)?, joined(b.await)?);
+        let scanned = if va == vb {
+            builder.merge(other);
+            va
+        } else {
+            builder = RollupBuilder::new();
+            state
+                .store
+                .scan_registrations(municipality, &mut |row| builder.add(row))
+                .await?
+        };
+        let rollup = builder.finish();
+        tracing::info!(
+            registrations = rollup.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "report rollup rebuilt"
+        );
+        let mut entries = self.entries.write().unwrap_or_else(poisoned);
+        entries.insert(
+            municipality.to_string(),
+            Entry {
+                version: scanned,
+                config: cfg.clone(),
+                rollup,
+            },
+        );
+        let e = entries
+            .get(municipality)
+            .ok_or_else(|| StoreError::Conflict("rollup vanished".into()))?;
+        Ok(f(&e.rollup))
+    }
+
+    /// Stores one request's registrations through the group-commit writer,
+    /// once per idempotency key, with the parent's answer link for the
+    /// first registration in the same transaction; counts them into the
+    /// rollup before answering. Returns after the commit (an answered
+    /// request is durable).
+    pub async fn store(
+        &self,
+        state: &SharedState,
+        municipality: &str,
+        regs: Vec<Registration>,
+        key: Option<IdempotencyKey>,
+        link: Option<NewParentLink>,
+    ) -> Result<Insert, StoreError> {
+        let writer = self.writer.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(4 * MAX_GROUP);
+            tokio::spawn(run_writer(state.store.clone(), self.entries.clone(), rx));
+            tx
+        });
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            municipality: municipality.to_string(),
+            regs,
+            key,
+            link,
+            reply,
+        };
+        writer
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Conflict("the writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Conflict("the writer has stopped".into()))?
+    }
+}
+
+/// Writes queued requests, as many together as have arrived (up to
+/// [`MAX_GROUP`]), until the cache is dropped.
+async fn run_writer(store: Store, entries: Entries, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let result = write(&store, &jobs).await;
+        match result {
+            Ok((results, step)) => {
+                apply(&entries, &jobs, &results, &step);
+                for (job, r) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(Ok(r));
+                }
+            }
+            Err(_) if jobs.len() > 1 => {
+                // One request's failure must not fail the others: write
+                // each alone, so each gets its own answer.
+                for job in jobs {
+                    let one = std::slice::from_ref(&job);
+                    let r = match write(&store, one).await {
+                        Ok((mut results, step)) => {
+                            apply(&entries, one, &results, &step);
+                            results.pop().ok_or_else(|| {
+                                StoreError::Conflict("no result for the insert".into())
+                            })
+                        }
+                        Err(e) => Err(e),
+                    };
+                    let _ = job.reply.send(r);
+                }
+            }
+            Err(e) => {
+                for job in jobs {
+                    let _ = job.reply.send(Err(clone_error(&e)));
+                }
+            }
+        }
+    }
+}
+
+fn clone_error(e: &StoreError) -> StoreError {
+    StoreError::Conflict(e.to_string())
+}
+
+async fn write(store: &Store, jobs: &[Job]) -> Result<(Vec<Insert>, VersionStep), StoreError> {
+    let reqs: Vec<Request<'_>> = jobs
+        .iter()
+        .map(|j| Request {
+            municipality: &j.municipality,
+            regs: &j.regs,
+            key: j.key.as_ref(),
+            parent_link: j.link.as_ref(),
+        })
+        .collect();
+    store
+        .insert_group(&reqs, foljupp_store::now_unix(), &mut |_| {})
+        .await
+}
+
+/// Adds what a transaction stored to every rollup that counted the version
+/// it followed; a rollup at any other version is left behind (the next
+/// report rebuilds it).
+fn apply(entries: &Entries, jobs: &[Job], results: &[Insert], step: &VersionStep) {
+    if step.before == step.after {
+        return;
+    }
+    let mut entries = entries.write().unwrap_or_else(poisoned);
+    for (municipality, e) in entries.iter_mut() {
+        if e.version != step.before {
+            continue;
+        }
+        for (job, r) in jobs.iter().zip(results) {
+            if matches!(r, Insert::Stored(_)) && job.municipality == *municipality {
+                for reg in &job.regs {
+                    if e.config.forms.mappings.is_empty() {
+                        e.rollup.add(reg);
+                    } else {
+                        let mut mapped = reg.clone();
+                        e.config.forms.apply_mappings(&mut mapped);
+                        e.rollup.add(&mapped);
+                    }
+                }
+            }
+        }
+        e.version = step.after.clone();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_two_scans_of_a_rebuild_cover_every_kind_once() {
+        let mut kinds: Vec<Kind> = CONVERSATIONS.iter().chain(&OTHER_KINDS).copied().collect();
+        kinds.sort();
+        assert_eq!(kinds, Kind::ALL.to_vec());
+    }
+}
