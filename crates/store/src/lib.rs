@@ -48,6 +48,13 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Conflict(String),
+    /// The database could not be reached (a copy of such an error, passed
+    /// on to every request of a group that failed together).
+    #[error("databasen svarar inte: {0}")]
+    Unavailable(String),
+    /// Any other failure, copied the same way (answered as a server error).
+    #[error("databasfel: {0}")]
+    Failed(String),
 }
 
 impl StoreError {
@@ -58,7 +65,7 @@ impl StoreError {
             self,
             StoreError::Database(
                 sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
-            )
+            ) | StoreError::Unavailable(_)
         )
     }
 }

@@ -271,8 +271,15 @@ async fn run_writer(store: Store, entries: Entries, mut rx: mpsc::Receiver<Job>)
     }
 }
 
+/// Each request of a failed group gets the error: an unreachable database
+/// stays one (503 with a retry), a conflict a conflict, anything else a
+/// server error.
 fn clone_error(e: &StoreError) -> StoreError {
-    StoreError::Conflict(e.to_string())
+    match e {
+        e if e.is_unavailable() => StoreError::Unavailable(e.to_string()),
+        StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
+        e => StoreError::Failed(e.to_string()),
+    }
 }
 
 async fn write(store: &Store, jobs: &[Job]) -> Result<(Vec<Insert>, VersionStep), StoreError> {
