@@ -9,6 +9,8 @@ use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::pages::{render, Nav};
+use crate::report::table::Val;
+use crate::report::views::kpi_val;
 use crate::{AppError, SharedState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -16,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use foljupp_core::Period;
-use foljupp_stats::{Kpi, ReportRequest};
+use foljupp_stats::{Kpi, Kpis, ReportRequest};
 use serde::{Deserialize, Serialize};
 
 /// The key figures shown per municipality: counts add up to a national
@@ -42,7 +44,7 @@ pub struct NationalQuery {
 pub struct NationalRow {
     pub municipality: String,
     pub name: String,
-    pub kpis: std::collections::BTreeMap<String, Option<Kpi>>,
+    pub kpis: Kpis,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,7 +86,7 @@ async fn build(state: &SharedState, year: i32, period: Period) -> Result<Nationa
             threshold: state.config.threshold,
         };
         let report = crate::report::load_report(state, &req).await?;
-        let kpis: std::collections::BTreeMap<String, Option<Kpi>> = NATIONAL_KPIS
+        let kpis: Kpis = NATIONAL_KPIS
             .iter()
             .map(|c| (c.to_string(), report.kpis.get(*c).copied().flatten()))
             .collect();
@@ -155,15 +157,6 @@ impl NationalPage {
     }
 }
 
-fn shown(k: Option<Kpi>) -> String {
-    match k {
-        None => "–".into(),
-        Some(Kpi::Count(n)) => crate::report::table::thousands(n),
-        Some(Kpi::Share(s)) => format!("{:.0} %", s * 100.0),
-        Some(Kpi::Percent(p)) => format!("{p:+.1} %"),
-    }
-}
-
 /// `GET /nationellt`: the same as a page, one row per municipality.
 pub async fn page(
     State(state): State<SharedState>,
@@ -191,7 +184,7 @@ pub async fn page(
                         m.name.clone(),
                         NATIONAL_KPIS
                             .iter()
-                            .map(|c| shown(m.kpis.get(*c).copied().flatten()))
+                            .map(|c| kpi_val(&m.kpis, c).display())
                             .collect(),
                     )
                 })
@@ -199,9 +192,10 @@ pub async fn page(
             NATIONAL_KPIS
                 .iter()
                 .map(|c| match r.total.get(*c).copied().flatten() {
-                    Some(n) => crate::report::table::thousands(n),
-                    None => "–".into(),
+                    Some(n) => Val::Count(n),
+                    None => Val::Missing,
                 })
+                .map(|v| v.display())
                 .collect(),
             r.municipalities.is_empty(),
         ),
