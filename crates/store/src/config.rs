@@ -7,6 +7,9 @@ use foljupp_core::config::{one_from_toml, one_to_toml};
 use foljupp_core::{Date, Kind, KindDef, MunicipalConfig};
 use sqlx::Row;
 
+/// Another admin saved a revision after the one a change was made on.
+const CHANGED_MEANWHILE: &str = "Konfigurationen har ändrats av någon annan under tiden. Ladda om sidan och gör ändringen igen.";
+
 /// One saved revision's number and day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevisionInfo {
@@ -115,16 +118,12 @@ impl Store {
                 .execute(p)
                 .await
                 .map(|r| r.rows_affected()),
-        };
-        match done {
-            Ok(1) => Ok(next),
-            Ok(_) => Err(StoreError::Conflict(
-                "Konfigurationen har ändrats av någon annan under tiden. Ladda om sidan och gör ändringen igen.".into(),
-            )),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(
-                "Konfigurationen har ändrats av någon annan under tiden. Ladda om sidan och gör ändringen igen.".into(),
-            )),
-            Err(e) => Err(e.into()),
+        }
+        .map_err(|e| crate::unique_to_conflict(e, CHANGED_MEANWHILE))?;
+        if done == 1 {
+            Ok(next)
+        } else {
+            Err(StoreError::Conflict(CHANGED_MEANWHILE.into()))
         }
     }
 
@@ -167,8 +166,4 @@ impl Store {
         }
         Ok(None)
     }
-}
-
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }

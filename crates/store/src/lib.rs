@@ -229,6 +229,17 @@ impl Store {
     }
 }
 
+/// A unique-key violation as a conflict with `message` (a concurrent write
+/// got there first); any other error as it is.
+pub(crate) fn unique_to_conflict(e: sqlx::Error, message: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(message.to_string())
+        }
+        _ => StoreError::Database(e),
+    }
+}
+
 /// Unix seconds now.
 pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()

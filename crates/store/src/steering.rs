@@ -155,15 +155,6 @@ fn split_codes(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn unique_to_conflict(e: sqlx::Error, message: &str) -> StoreError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Conflict(message.to_string())
-        }
-        _ => StoreError::Database(e),
-    }
-}
-
 const ROUND_COLS: &str =
     "id, name, day, districts, parties, items, scale_max, previous_round, closed, created_at";
 
@@ -580,7 +571,7 @@ impl Store {
                 .await
                 .map(|_| ()),
         };
-        res.map_err(|e| unique_to_conflict(e, "Rapporten har redan öppnats igen."))?;
+        res.map_err(|e| crate::unique_to_conflict(e, "Rapporten har redan öppnats igen."))?;
         Ok(next)
     }
 }
@@ -626,5 +617,5 @@ async fn execute_or_conflict(
             .await
             .map(|_| ()),
     };
-    res.map_err(|e| unique_to_conflict(e, "conflict"))
+    res.map_err(|e| crate::unique_to_conflict(e, "conflict"))
 }
