@@ -36,6 +36,7 @@ pub mod definitions;
 pub mod disclosure;
 pub mod report;
 pub mod rollup;
+pub mod snapshot;
 pub mod spindeln;
 pub mod tally;
 

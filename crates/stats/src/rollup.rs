@@ -16,12 +16,12 @@ use std::collections::BTreeMap;
 use time::Month;
 
 /// Counts of one district: per day, and per calendar month.
-#[derive(Debug, Clone, Default)]
-struct DistrictRollup {
-    days: BTreeMap<Date, Tally>,
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct DistrictRollup {
+    pub(crate) days: BTreeMap<Date, Tally>,
     months: BTreeMap<(i32, u8), Tally>,
     /// Conversations per day, for the projection window.
-    conversations: BTreeMap<Date, u64>,
+    pub(crate) conversations: BTreeMap<Date, u64>,
 }
 
 fn first_of_month(year: i32, month: u8) -> Option<Date> {
@@ -116,6 +116,12 @@ impl RollupBuilder {
         }
     }
 
+    /// Continues counting into `rollup` (whose months are summed again by
+    /// [`RollupBuilder::finish`]).
+    pub fn from_rollup(rollup: Rollup) -> RollupBuilder {
+        RollupBuilder { rollup }
+    }
+
     pub fn add<R: RegistrationView + ?Sized>(&mut self, r: &R) {
         let rollup = &mut self.rollup;
         match rollup.districts.get_mut(r.district()) {
@@ -149,10 +155,10 @@ impl RollupBuilder {
 }
 
 /// Counts of one municipality, by district and day.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rollup {
-    districts: BTreeMap<String, DistrictRollup>,
-    registrations: u64,
+    pub(crate) districts: BTreeMap<String, DistrictRollup>,
+    pub(crate) registrations: u64,
 }
 
 impl Rollup {

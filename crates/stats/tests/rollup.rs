@@ -216,3 +216,65 @@ proptest! {
         );
     }
 }
+
+/// A snapshot reads back as the rollup it was made from, and counting on
+/// from a snapshot equals counting everything (what an import does).
+#[test]
+fn a_snapshot_reads_back_as_the_same_rollup() {
+    let bytes = rollup().encode();
+    assert_eq!(Rollup::decode(&bytes).as_ref(), Some(rollup()));
+    let regs = &data().1;
+    let mut first = RollupBuilder::new();
+    for r in &regs[..4000] {
+        first.add(r);
+    }
+    let snapshot = first.finish().encode();
+    let mut on = RollupBuilder::decode(&snapshot).expect("a fresh snapshot reads");
+    for r in &regs[4000..] {
+        on.add(r);
+    }
+    assert_eq!(&on.finish(), rollup());
+    assert_eq!(
+        Rollup::decode(&Rollup::new().encode()),
+        Some(Rollup::new()),
+        "the empty rollup"
+    );
+}
+
+/// A damaged snapshot, or one made under other counting rules, is refused
+/// (the caller rebuilds from the registrations), never misread.
+#[test]
+fn a_damaged_or_foreign_snapshot_is_refused() {
+    let bytes = rollup().encode();
+    // Cuts in the header, then spread over the body (each read is a whole
+    // decode, so not every length).
+    let step = bytes.len() / 40;
+    for cut in (0..40).chain((40..bytes.len()).step_by(step)).chain([bytes.len() - 1]) {
+        assert_eq!(Rollup::decode(&bytes[..cut]), None, "cut at {cut}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(Rollup::decode(&longer), None);
+    let mut other_rules = bytes.clone();
+    let at = foljupp_stats::snapshot::MAGIC.len();
+    other_rules[at] ^= 1;
+    assert_eq!(Rollup::decode(&other_rules), None);
+}
+
+/// The snapshot of a fixed data set, as a hash. When a change to what
+/// `Tally::add` counts (or to the snapshot layout) changes it, raise
+/// `foljupp_stats::snapshot::FORMAT` and put the new hash here: snapshots
+/// made by the older release are then rebuilt instead of being read with
+/// the wrong rules.
+#[test]
+fn the_counting_rules_are_those_of_the_format() {
+    let fnv = rollup().encode().iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    });
+    let expected: (u32, u64) = (1, 16358257012271713396);
+    assert_eq!(
+        (foljupp_stats::snapshot::FORMAT, fnv),
+        expected,
+        "the counts of the fixed data set changed: raise snapshot::FORMAT and update this hash"
+    );
+}
