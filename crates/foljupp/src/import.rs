@@ -6,7 +6,8 @@
 use anyhow::{bail, Context, Result};
 use foljupp_core::csv_import::decode_csv;
 use foljupp_core::{Kind, MunicipalConfig};
-use foljupp_store::Store;
+use foljupp_stats::RollupBuilder;
+use foljupp_store::{Request, Store, VersionStep};
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -58,12 +59,55 @@ pub async fn import_csv(
         }
         last_shown = n;
     };
-    store
-        .insert_registrations(cfg.code(), &regs, &mut progress)
+    // The report rollup's snapshot is carried forward with the import (see
+    // `keep_snapshot`): the version and emptiness are read before the
+    // write, and the rows are counted while they are being written.
+    let version = store.data_version().await?;
+    let was_empty = !store.has_registrations(cfg.code()).await?;
+    let regs = std::sync::Arc::new(regs);
+    let counting = cfg.forms.mappings.is_empty().then(|| {
+        let regs = regs.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut counted = RollupBuilder::new();
+            for r in regs.iter() {
+                counted.add(r);
+            }
+            counted
+        })
+    });
+    let request = Request {
+        municipality: cfg.code(),
+        regs: &regs,
+        key: None,
+        parent_link: None,
+    };
+    let (_, step) = store
+        .insert_group(
+            std::slice::from_ref(&request),
+            foljupp_store::now_unix(),
+            &mut progress,
+        )
         .await
         .context("importen avbröts och ingenting sparades")?;
     if tty {
         eprintln!();
+    }
+    if let Some(counting) = counting {
+        let counted = counting
+            .await
+            .context("sammanräkningen av raderna avbröts")?;
+        let base = Base { version, was_empty };
+        // The registrations are stored: a snapshot that cannot be kept only
+        // costs the next report a scan.
+        match keep_snapshot(store, cfg.code(), base, &step, counted).await {
+            Ok(true) => {}
+            Ok(false) => eprintln!(
+                "Rapporternas sammanräkning görs om från registreringarna vid nästa rapport."
+            ),
+            Err(e) => eprintln!(
+                "Rapporternas sammanräkning kunde inte sparas ({e}); den görs om vid nästa rapport."
+            ),
+        }
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
@@ -72,6 +116,57 @@ pub async fn import_csv(
         total as f64 / secs.max(1e-9)
     );
     Ok(())
+}
+
+/// What was known before the import's transaction.
+struct Base {
+    /// The data version read before it.
+    version: Option<String>,
+    /// Whether the municipality had no registration then.
+    was_empty: bool,
+}
+
+/// Carries the municipality's report snapshot (`stats::snapshot`) forward
+/// over the import: the counts of the data version the transaction
+/// followed (`step.before`: its stored snapshot, or nothing when the
+/// municipality was empty at that very version) plus the imported rows
+/// become the snapshot at `step.after`, so the server's next start reads
+/// it instead of scanning every registration. Returns whether it was kept;
+/// it is not when the version the import followed has no snapshot (the
+/// server then rebuilds it) or another write came after the import.
+async fn keep_snapshot(
+    store: &Store,
+    municipality: &str,
+    base: Base,
+    step: &VersionStep,
+    counted: RollupBuilder,
+) -> Result<bool> {
+    let Some(after) = &step.after else {
+        return Ok(false);
+    };
+    // Emptiness was checked after the version was read: if the transaction
+    // followed that same version, nothing was written in between.
+    let mut builder = if base.was_empty && base.version == step.before {
+        RollupBuilder::new()
+    } else {
+        match store.rollup_snapshot(municipality).await? {
+            Some((token, body)) if Some(&token) == step.before.as_ref() => {
+                match tokio::task::spawn_blocking(move || RollupBuilder::decode(&body)).await? {
+                    Some(b) => b,
+                    None => return Ok(false),
+                }
+            }
+            _ => return Ok(false),
+        }
+    };
+    let body = tokio::task::spawn_blocking(move || {
+        builder.merge(counted);
+        builder.finish().encode()
+    })
+    .await?;
+    Ok(store
+        .save_rollup_snapshot(municipality, after, &body)
+        .await?)
 }
 
 #[cfg(test)]

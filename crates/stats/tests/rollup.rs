@@ -249,7 +249,10 @@ fn a_damaged_or_foreign_snapshot_is_refused() {
     // Cuts in the header, then spread over the body (each read is a whole
     // decode, so not every length).
     let step = bytes.len() / 40;
-    for cut in (0..40).chain((40..bytes.len()).step_by(step)).chain([bytes.len() - 1]) {
+    for cut in (0..40)
+        .chain((40..bytes.len()).step_by(step))
+        .chain([bytes.len() - 1])
+    {
         assert_eq!(Rollup::decode(&bytes[..cut]), None, "cut at {cut}");
     }
     let mut longer = bytes.clone();
@@ -268,9 +271,12 @@ fn a_damaged_or_foreign_snapshot_is_refused() {
 /// the wrong rules.
 #[test]
 fn the_counting_rules_are_those_of_the_format() {
-    let fnv = rollup().encode().iter().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
-    });
+    let fnv = rollup()
+        .encode()
+        .iter()
+        .fold(0xcbf29ce484222325u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+        });
     let expected: (u32, u64) = (1, 16358257012271713396);
     assert_eq!(
         (foljupp_stats::snapshot::FORMAT, fnv),

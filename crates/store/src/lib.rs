@@ -18,6 +18,7 @@ mod config;
 mod migrate;
 mod parent_links;
 mod registrations;
+mod snapshot;
 mod steering;
 pub mod testing;
 

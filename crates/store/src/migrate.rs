@@ -23,6 +23,10 @@ const SQLITE: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/sqlite/0009_configuration.sql"),
     ),
+    (
+        10,
+        include_str!("../migrations/sqlite/0010_rollup_snapshot.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -45,6 +49,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         9,
         include_str!("../migrations/postgres/0009_configuration.sql"),
+    ),
+    (
+        10,
+        include_str!("../migrations/postgres/0010_rollup_snapshot.sql"),
     ),
 ];
 

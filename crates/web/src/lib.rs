@@ -282,14 +282,36 @@ pub async fn serve(
             }
         }
     });
+    // The report rollups' snapshots follow the server's own writes once a
+    // minute (and at shutdown, below), so a restart reads them instead of
+    // every registration.
+    let saving = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(e) = saving.report_cache.save_snapshots(&saving.store).await {
+                tracing::warn!(error = %e, "saving the report rollups' snapshots failed");
+            }
+        }
+    });
+    let at_shutdown = state.clone();
     let router = app(state);
     let handle = tokio::spawn(async move {
-        axum::serve(
+        let served = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+        if let Err(e) = at_shutdown
+            .report_cache
+            .save_snapshots(&at_shutdown.store)
+            .await
+        {
+            tracing::warn!(error = %e, "saving the report rollups' snapshots failed");
+        }
+        served
     });
     Ok((bound, handle))
 }

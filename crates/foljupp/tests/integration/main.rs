@@ -20,6 +20,7 @@ mod registration;
 mod reliability;
 mod report;
 mod security;
+mod snapshot;
 mod sso;
 mod steering;
 mod upgrade;

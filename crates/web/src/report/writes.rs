@@ -8,7 +8,11 @@
 //! advancing its version from the one the transaction followed to the one
 //! it set. Any other write (an import, a restore, a parent's answers, a
 //! second server) leaves the cache's version behind the store's, and the
-//! next report rebuilds the rollup from one streaming scan.
+//! next report rebuilds the rollup, from its stored snapshot when that
+//! counts the store's current version (`stats::snapshot`; `foljupp
+//! import` keeps it current), else from one streaming scan. The server
+//! saves the snapshot after a scan, every minute while its own writes
+//! advance the rollup, and at shutdown.
 
 use crate::SharedState;
 use foljupp_core::{Kind, MunicipalConfig, Period, Registration};
@@ -39,6 +43,9 @@ struct Entry {
     /// the counts, so a new configuration means a new count.
     config: Arc<MunicipalConfig>,
     rollup: Rollup,
+    /// The version of the municipality's stored snapshot, when it is this
+    /// rollup's (nothing to save).
+    saved: Option<String>,
 }
 
 type Entries = Arc<RwLock<HashMap<String, Entry>>>;
@@ -107,6 +114,29 @@ impl ReportCache {
             }
         }
         let started = std::time::Instant::now();
+        if cfg.forms.mappings.is_empty() {
+            if let Some(rollup) = snapshot_at(&state.store, municipality, &version).await? {
+                tracing::info!(
+                    registrations = rollup.len(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "report rollup read from its snapshot"
+                );
+                let mut entries = self.entries.write().unwrap_or_else(poisoned);
+                entries.insert(
+                    municipality.to_string(),
+                    Entry {
+                        saved: version.clone(),
+                        version,
+                        config: cfg.clone(),
+                        rollup,
+                    },
+                );
+                let e = entries
+                    .get(municipality)
+                    .ok_or_else(|| StoreError::Conflict("rollup vanished".into()))?;
+                return Ok(f(&e.rollup));
+            }
+        }
         if !cfg.forms.mappings.is_empty() {
             // Question mappings read answers the scan does not (questions
             // admins added live in the `extra` column): the registrations
@@ -129,6 +159,7 @@ impl ReportCache {
                     version,
                     config: cfg.clone(),
                     rollup,
+                    saved: None,
                 },
             );
             let e = entries
@@ -175,19 +206,55 @@ impl ReportCache {
             ms = started.elapsed().as_millis() as u64,
             "report rollup rebuilt"
         );
-        let mut entries = self.entries.write().unwrap_or_else(poisoned);
-        entries.insert(
+        let answer = {
+            let mut entries = self.entries.write().unwrap_or_else(poisoned);
+            entries.insert(
+                municipality.to_string(),
+                Entry {
+                    version: scanned,
+                    config: cfg.clone(),
+                    rollup,
+                    saved: None,
+                },
+            );
+            let e = entries
+                .get(municipality)
+                .ok_or_else(|| StoreError::Conflict("rollup vanished".into()))?;
+            f(&e.rollup)
+        };
+        // The next start (or import) takes up these counts instead of
+        // scanning again; saved after the answer, off the request's path.
+        let (entries, store, m) = (
+            self.entries.clone(),
+            state.store.clone(),
             municipality.to_string(),
-            Entry {
-                version: scanned,
-                config: cfg.clone(),
-                rollup,
-            },
         );
-        let e = entries
-            .get(municipality)
-            .ok_or_else(|| StoreError::Conflict("rollup vanished".into()))?;
-        Ok(f(&e.rollup))
+        tokio::spawn(async move {
+            if let Err(e) = save_snapshot(&entries, &store, &m).await {
+                tracing::warn!(error = %e, "saving the report rollup's snapshot failed");
+            }
+        });
+        Ok(answer)
+    }
+
+    /// Saves the snapshot of every rollup that has counted writes since its
+    /// snapshot was saved (the server's own registrations advance the
+    /// rollup, not the stored snapshot). Called now and then and at
+    /// shutdown: a snapshot that is not saved only costs the next start a
+    /// scan.
+    pub async fn save_snapshots(&self, store: &Store) -> Result<(), StoreError> {
+        let unsaved: Vec<String> = {
+            let entries = self.entries.read().unwrap_or_else(poisoned);
+            entries
+                .iter()
+                .filter(|(_, e)| e.version.is_some() && e.saved != e.version)
+                .map(|(m, _)| m.clone())
+                .collect()
+        };
+        for m in unsaved {
+            save_snapshot(&self.entries, store, &m).await?;
+        }
+        Ok(())
     }
 
     /// Stores one request's registrations through the group-commit writer,
@@ -224,6 +291,67 @@ impl ReportCache {
             .await
             .map_err(|_| StoreError::Conflict("the writer has stopped".into()))?
     }
+}
+
+/// The municipality's stored snapshot as a rollup, if it counts exactly
+/// data version `version` (and was made with this release's counting
+/// rules); decoded off the async threads.
+async fn snapshot_at(
+    store: &Store,
+    municipality: &str,
+    version: &Option<String>,
+) -> Result<Option<Rollup>, StoreError> {
+    let Some(version) = version else {
+        return Ok(None);
+    };
+    match store.rollup_snapshot(municipality).await? {
+        Some((token, body)) if token == *version => {
+            Ok(tokio::task::spawn_blocking(move || Rollup::decode(&body))
+                .await
+                .ok()
+                .flatten())
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Saves the municipality's rollup as its snapshot, at the version it
+/// counts (the store keeps it only while that is the data version). A
+/// rollup counted through question mappings is not saved: it depends on
+/// the configuration, which the snapshot does not record.
+async fn save_snapshot(
+    entries: &Entries,
+    store: &Store,
+    municipality: &str,
+) -> Result<(), StoreError> {
+    // Encoding takes tens of milliseconds at a million registrations: not
+    // on the async threads.
+    let (from, m) = (entries.clone(), municipality.to_string());
+    let encoded = tokio::task::spawn_blocking(move || {
+        let entries = from.read().unwrap_or_else(poisoned);
+        entries.get(&m).and_then(|e| {
+            let version = e.version.clone()?;
+            (e.config.forms.mappings.is_empty() && e.saved.as_ref() != Some(&version))
+                .then(|| (version, e.rollup.encode()))
+        })
+    })
+    .await
+    .map_err(|e| StoreError::Failed(format!("encoding the rollup: {e}")))?;
+    let Some((version, body)) = encoded else {
+        return Ok(());
+    };
+    if store
+        .save_rollup_snapshot(municipality, &version, &body)
+        .await?
+    {
+        let mut entries = entries.write().unwrap_or_else(poisoned);
+        if let Some(e) = entries.get_mut(municipality) {
+            if e.version.as_ref() == Some(&version) {
+                e.saved = Some(version);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes queued requests, as many together as have arrived (up to
