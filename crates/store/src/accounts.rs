@@ -264,6 +264,32 @@ impl Store {
         ))
     }
 
+    /// A token and its account in one query: every API request looks both
+    /// up, and on SQLite each query is a round trip to the connection's
+    /// thread.
+    pub async fn api_token_with_account(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ApiToken, Account)>> {
+        Ok(fetch_optional!(
+            self,
+            "SELECT a.id, a.municipality, a.name, a.role, a.district, a.password_hash, a.disabled, a.sso_subject,              t.id, t.account_id, t.role, t.district, t.created_at, t.expires_at, t.revoked              FROM api_token t JOIN account a ON a.id = t.account_id WHERE t.token_hash = ?",
+            [token_hash],
+            |r| (
+                ApiToken {
+                    id: r.try_get(8)?,
+                    account_id: r.try_get(9)?,
+                    role: role_of(r.try_get(10)?)?,
+                    district: r.try_get(11)?,
+                    created_at: r.try_get(12)?,
+                    expires_at: r.try_get(13)?,
+                    revoked: r.try_get(14)?,
+                },
+                account_from_row!(r)
+            )
+        ))
+    }
+
     pub async fn revoke_api_token(&self, id: i64) -> Result<bool> {
         Ok(execute!(
             self,

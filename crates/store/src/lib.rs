@@ -109,6 +109,10 @@ impl Store {
             Pool::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(8)
+                    // An embedded database does not go away: pinging it
+                    // before each use only costs a round trip to the
+                    // connection's thread on every query.
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts)
                     .await?,

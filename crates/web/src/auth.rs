@@ -106,16 +106,14 @@ pub async fn authenticate(
         let Some(token) = auth.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
             return Ok(None);
         };
-        let Some(t) = state.store.api_token(&sha256_hex(token.trim())).await? else {
+        let Some((t, acc)) = state
+            .store
+            .api_token_with_account(&sha256_hex(token.trim()))
+            .await?
+        else {
             return Ok(None);
         };
-        if t.revoked || t.expires_at.is_some_and(|e| e <= now) {
-            return Ok(None);
-        }
-        let Some(acc) = state.store.account_by_id(t.account_id).await? else {
-            return Ok(None);
-        };
-        if acc.disabled {
+        if t.revoked || t.expires_at.is_some_and(|e| e <= now) || acc.disabled {
             return Ok(None);
         }
         return Ok(Some(Principal {
