@@ -549,6 +549,9 @@ def write(results_path, out_path):
         res[b] = {
             "imports": imp, "rows": rows, "import_s": secs, "import_rps": rows / secs,
             "first": of(b, "report_first")[0]["seconds"],
+            "start": of(b, "start")[0]["seconds"],
+            "rebuild": (of(b, "report_rebuild") or [{"seconds": None}])[0]["seconds"],
+            "start_rebuild": (of(b, "start_without_snapshot") or [{"seconds": None}])[0]["seconds"],
             "warm": statistics.median(of(b, "report_warm")[0]["seconds"]),
             "bytes": of(b, "report_warm")[0]["bytes"],
             "load": lat, "tool": load["tool"], "rss": rss,
@@ -591,7 +594,10 @@ def write(results_path, out_path):
             for i in r["imports"] if i["kind"] == k))
     row("import, all kinds (wall time incl. process start)",
         lambda r: f"{r['rows']:,} rows, {r['import_rps']:,.0f} rows/s")
-    row("report, first request (cold)", lambda r: _fmt_s(r["first"]))
+    row("server start → ready (`/healthz`)", lambda r: _fmt_s(r["start"]))
+    row("report, first request (cold: rollup read from its snapshot)", lambda r: _fmt_s(r["first"]))
+    row("report, first request after a restart without the snapshot (every registration counted)",
+        lambda r: "not measured" if r["rebuild"] is None else _fmt_s(r["rebuild"]))
     row(f"report, median of {len(duck['warm_s'])} warm", lambda r: _fmt_s(r["warm"]))
     row("report size", lambda r: f"{r['bytes']:,} bytes")
     row("DuckDB, same indicators, median warm", lambda r: _fmt_s(duck["warm_median_s"]))
@@ -640,8 +646,8 @@ def write(results_path, out_path):
         r["warm"] <= duck["warm_median_s"] / 2, f"{r['warm'] / duck['warm_median_s']:.2f}×", 1_000_000))
     target("warm report < 1 s at 10M", lambda b, r: verdict(
         r["warm"] < 1, _fmt_s(r["warm"]), 10_000_000))
-    target("cold report < 2 s at 1M", lambda b, r: verdict(
-        r["first"] < 2, _fmt_s(r["first"]), 1_000_000))
+    target("cold report < 2 s at 1M (start → ready + first report)", lambda b, r: verdict(
+        r["start"] + r["first"] < 2, _fmt_s(r["start"] + r["first"]), 1_000_000))
     target("import ≥ 50 000 rows/s (SQLite)", lambda b, r: verdict(
         r["import_rps"] >= 50_000, f"{r['import_rps']:,.0f} rows/s") if b == "sqlite"
         else f"no target ({r['import_rps']:,.0f} rows/s)")
@@ -657,7 +663,13 @@ def write(results_path, out_path):
     L.append("## How to read it\n")
     L.append("- *First request* is the first report a freshly started server answers after the "
              "import; the operating system's page cache is warm (the import just wrote the "
-             "files), so it measures the process's own cold path, not a cold disk.")
+             "files), so it measures the process's own cold path, not a cold disk. The cold "
+             "target is judged on the time from starting the server to that report's answer. "
+             "The server reads the report rollup's snapshot, which each `foljupp import` carried "
+             "forward (`stats::snapshot`); the row *without the snapshot* is the same start after "
+             "deleting it, when the server counts every registration again (what happens after "
+             "writes that do not carry it, e.g. parents' answers, or a release with new counting "
+             "rules).")
     L.append("- Warm figures are medians of consecutive requests from one client (curl's "
              "`time_total`, HTTP on loopback included); DuckDB's are medians of the same number "
              "of in-process runs of all its queries.")

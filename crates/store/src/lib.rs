@@ -86,6 +86,36 @@ pub struct Store {
     pub(crate) forms: foljupp_core::FormSet,
 }
 
+/// Copies the SQLite write-ahead log into the database file twice a
+/// second, on a connection of its own, until the pool is closed. PASSIVE:
+/// it never waits for or blocks readers or the writer. Under steady writes
+/// such a checkpoint is never complete when the next write begins, so it
+/// cannot restart the log by itself; the commit that crosses
+/// `wal_autocheckpoint` (set high in `Store::open`) does, and finds almost
+/// every frame already copied, so the one writer is held up briefly
+/// instead of copying megabytes itself.
+fn checkpoint_in_background(pool: sqlx::SqlitePool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_millis(500));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if pool.is_closed() {
+                return;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(error = %e, "SQLite checkpoint failed");
+            }
+        }
+    });
+}
+
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite://foljupp.db";
 
@@ -105,6 +135,13 @@ impl Store {
                 // imports and report scans from thrashing the default 2 MiB.
                 .pragma("cache_size", "-65536")
                 .pragma("temp_store", "memory")
+                // Checkpoints mostly run in the background
+                // (`checkpoint_in_background`), not in whichever commit
+                // crosses SQLite's threshold, where copying the log holds
+                // up the one writer and every request queued behind it.
+                // The commit that crosses this (32 MiB) threshold restarts
+                // the log.
+                .pragma("wal_autocheckpoint", "8192")
                 .foreign_keys(true);
             Pool::Sqlite(
                 SqlitePoolOptions::new()
@@ -134,6 +171,9 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_string()));
         };
+        if let Pool::Sqlite(p) = &pool {
+            checkpoint_in_background(p.clone());
+        }
         let store = Store { pool, forms };
         migrate::run(&store).await?;
         // The version row exists from the start, so that every writer locks
