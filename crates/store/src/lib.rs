@@ -19,6 +19,7 @@ mod migrate;
 mod parent_links;
 mod registrations;
 mod steering;
+mod sqlite_bulk;
 pub mod testing;
 
 pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord};
