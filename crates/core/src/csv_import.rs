@@ -158,44 +158,58 @@ fn decode_rows(
         }
         (regs, errors)
     };
-    let mut done: Vec<(usize, Vec<crate::Registration>, Vec<ImportError>)> = std::thread::scope(
-        |s| {
-            // Bounded: the reader stays a few chunks ahead of the decoders.
-            let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<Item>)>(2 * workers.max(1));
-            // Shared by the workers; when the last one is gone the receiver
-            // goes too and the reader's send fails instead of waiting.
-            let work_rx = Arc::new(Mutex::new(work_rx));
-            let (done_tx, done_rx) = mpsc::channel();
-            for _ in 0..workers.max(1) {
-                let (work_rx, done_tx, decode_chunk) =
-                    (Arc::clone(&work_rx), done_tx.clone(), &decode_chunk);
-                s.spawn(move || loop {
-                    let next = match work_rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => break,
-                    };
-                    let Ok((n, items)) = next else { break };
-                    let (regs, errors) = decode_chunk(items);
-                    if done_tx.send((n, regs, errors)).is_err() {
-                        break;
-                    }
-                });
-            }
-            drop((work_rx, done_tx));
-            let mut chunk = Vec::with_capacity(CHUNK_ROWS);
-            let mut chunks = 0;
-            let mut record = csv::StringRecord::new();
-            loop {
-                let line = reader.position().line();
-                match reader.read_record(&mut record) {
-                    Ok(false) => break,
-                    Ok(true) => {
-                        let line = record.position().map(|p| p.line()).unwrap_or(line);
-                        chunk.push(Item::Row(line, std::mem::take(&mut record)));
-                    }
-                    Err(e) => {
-                        let line = e.position().map(|p| p.line()).unwrap_or(line);
-                        let message = match e.kind() {
+    // The results in chunk order: chunks decoded ahead of their turn wait
+    // in `early`; the rest is appended (and its chunk freed) at once, so
+    // the registrations are held once, as when decoding row by row.
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut early = std::collections::BTreeMap::new();
+    let mut next = 0;
+    let mut take = |(n, regs, errs): (usize, Vec<crate::Registration>, Vec<ImportError>)| {
+        early.insert(n, (regs, errs));
+        while let Some((regs, errs)) = early.remove(&next) {
+            out.extend(regs);
+            errors.extend(errs);
+            next += 1;
+        }
+    };
+    std::thread::scope(|s| {
+        // Bounded: the reader stays a few chunks ahead of the decoders.
+        let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<Item>)>(2 * workers.max(1));
+        // Shared by the workers; when the last one is gone the receiver
+        // goes too and the reader's send fails instead of waiting.
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = mpsc::channel();
+        for _ in 0..workers.max(1) {
+            let (work_rx, done_tx, decode_chunk) =
+                (Arc::clone(&work_rx), done_tx.clone(), &decode_chunk);
+            s.spawn(move || loop {
+                let next = match work_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => break,
+                };
+                let Ok((n, items)) = next else { break };
+                let (regs, errors) = decode_chunk(items);
+                if done_tx.send((n, regs, errors)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop((work_rx, done_tx));
+        let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+        let mut chunks = 0;
+        let mut record = csv::StringRecord::new();
+        loop {
+            let line = reader.position().line();
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let line = record.position().map(|p| p.line()).unwrap_or(line);
+                    chunk.push(Item::Row(line, std::mem::take(&mut record)));
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(line);
+                    let message = match e.kind() {
                             csv::ErrorKind::Utf8 { .. } => {
                                 "Raden är inte giltig UTF-8. Spara filen som UTF-8.".to_string()
                             }
@@ -204,39 +218,34 @@ fn decode_rows(
                             ),
                             _ => format!("Raden kunde inte läsas: {e}"),
                         };
-                        // A broken record may leave the reader mid-line; go
-                        // on to report later rows where possible.
-                        chunk.push(Item::Broken(ImportError {
-                            line,
-                            column: String::new(),
-                            message,
-                        }));
-                    }
-                }
-                if chunk.len() == CHUNK_ROWS {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
-                    if work_tx.send((chunks, full)).is_err() {
-                        break;
-                    }
-                    chunks += 1;
+                    // A broken record may leave the reader mid-line; go
+                    // on to report later rows where possible.
+                    chunk.push(Item::Broken(ImportError {
+                        line,
+                        column: String::new(),
+                        message,
+                    }));
                 }
             }
-            if !chunk.is_empty() {
-                // Fails only when no decoder is left, which the count below
-                // then shows.
-                let _ = work_tx.send((chunks, chunk));
+            if chunk.len() == CHUNK_ROWS {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+                if work_tx.send((chunks, full)).is_err() {
+                    break;
+                }
+                chunks += 1;
+                while let Ok(d) = done_rx.try_recv() {
+                    take(d);
+                }
             }
-            drop(work_tx);
-            done_rx.iter().collect()
-        },
-    );
-    done.sort_unstable_by_key(|(n, _, _)| *n);
-    let mut out = Vec::with_capacity(done.iter().map(|(_, r, _)| r.len()).sum());
-    let mut errors = Vec::new();
-    for (_, regs, errs) in done {
-        out.extend(regs);
-        errors.extend(errs);
-    }
+        }
+        if !chunk.is_empty() {
+            // Fails only when no decoder is left, which the count below
+            // then shows.
+            let _ = work_tx.send((chunks, chunk));
+        }
+        drop(work_tx);
+        done_rx.iter().for_each(&mut take);
+    });
     (out, errors)
 }
 

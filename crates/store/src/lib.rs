@@ -18,8 +18,8 @@ mod config;
 mod migrate;
 mod parent_links;
 mod registrations;
-mod steering;
 mod sqlite_bulk;
+mod steering;
 pub mod testing;
 
 pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord};

@@ -28,7 +28,10 @@ enum Cell<'a> {
 }
 
 fn cells<'a>(reg: &'a Registration, ty: FieldType, name: &str) -> Cell<'a> {
-    let v = reg.get(name);
+    cell_of(ty, reg.get(name))
+}
+
+fn cell_of(ty: FieldType, v: Option<&Value>) -> Cell<'_> {
     match (ty, v) {
         (FieldType::Code, Some(Value::Code(c))) => return Cell::Str(Some(c)),
         (FieldType::Code, None) => return Cell::Str(None),
@@ -39,8 +42,14 @@ fn cells<'a>(reg: &'a Registration, ty: FieldType, name: &str) -> Cell<'a> {
             Some(Value::Date(d)) => Some(*d),
             _ => None,
         }),
-        FieldType::Int => Cell::Int(reg.int(name)),
-        FieldType::Bool => Cell::Bool(reg.bool(name)),
+        FieldType::Int => Cell::Int(match v {
+            Some(Value::Int(i)) => Some(*i),
+            _ => None,
+        }),
+        FieldType::Bool => Cell::Bool(match v {
+            Some(Value::Bool(b)) => Some(*b),
+            _ => None,
+        }),
         FieldType::Code | FieldType::Codes | FieldType::Participants => {
             Cell::Text(v.map(Value::to_text))
         }
@@ -512,6 +521,60 @@ impl Store {
     }
 }
 
+/// A kind's columns in name order, for [`RowValues::split`].
+struct ByName<'d>(Vec<(&'d str, usize)>);
+
+impl<'d> ByName<'d> {
+    fn new(def: &'d foljupp_core::KindDef) -> Self {
+        let mut v: Vec<(&str, usize)> = def
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.as_str(), i))
+            .collect();
+        v.sort_unstable();
+        ByName(v)
+    }
+}
+
+/// One registration's values by column, and those without a column (for
+/// `extra`), found in one merge of two name-ordered lists instead of a
+/// lookup per column (which was a good part of a bulk write's work).
+struct RowValues<'r> {
+    columns: Vec<Option<&'r Value>>,
+    extra: Vec<(&'r String, &'r Value)>,
+}
+
+impl<'r> RowValues<'r> {
+    fn new(def: &foljupp_core::KindDef) -> Self {
+        RowValues {
+            columns: vec![None; def.fields.len()],
+            extra: Vec::new(),
+        }
+    }
+
+    fn split(&mut self, r: &'r Registration, by_name: &ByName<'_>) {
+        self.columns.iter_mut().for_each(|c| *c = None);
+        self.extra.clear();
+        let mut cols = by_name.0.iter().peekable();
+        for (name, v) in &r.values {
+            while cols.next_if(|(c, _)| *c < name.as_str()).is_some() {}
+            match cols.peek() {
+                Some((c, i)) if *c == name.as_str() => {
+                    if let Some(slot) = self.columns.get_mut(*i) {
+                        *slot = Some(v);
+                    }
+                }
+                _ => self.extra.push((name, v)),
+            }
+        }
+    }
+
+    fn extra_json(&self) -> Option<String> {
+        extra_json_of(self.extra.iter().copied())
+    }
+}
+
 /// Writes one kind's rows of a bulk import (more than [`BULK_ROWS`] in the
 /// transaction) through a prepared single-row INSERT on the connection's
 /// own handle ([`crate::sqlite_bulk`]): the same values, in the same order,
@@ -531,25 +594,28 @@ async fn sqlite_bulk_insert(
     let mut lock = conn.lock_handle().await?;
     let mut insert = RowInsert::prepare(&mut lock, sql)?;
     let mut row: Vec<Param<'_>> = Vec::with_capacity(4 + def.fields.len());
+    let by_name = ByName::new(def);
+    let mut values = RowValues::new(def);
     for (n, (id, r)) in rows.iter().enumerate() {
+        values.split(r, &by_name);
         row.clear();
         row.push(Param::Text(id));
         row.push(Param::Text(municipality));
         row.push(Param::Int(i64::from(r.form_version)));
-        for f in &def.fields {
+        for (f, v) in def.fields.iter().zip(&values.columns) {
             // As bound through sqlx: dates as ÅÅÅÅ-MM-DD text, yes/no as
             // 1/0.
-            row.push(match cells(r, f.ty, &f.name) {
+            row.push(match cell_of(f.ty, *v) {
                 Cell::Str(t) => t.map_or(Param::Null, Param::Text),
                 Cell::Text(t) => t.map_or(Param::Null, Param::Owned),
                 Cell::Int(i) => i.map_or(Param::Null, Param::Int),
-                Cell::Date(d) => d.map_or(Param::Null, |d| {
-                    Param::Owned(foljupp_core::format_date(d))
-                }),
+                Cell::Date(d) => {
+                    d.map_or(Param::Null, |d| Param::Owned(foljupp_core::format_date(d)))
+                }
                 Cell::Bool(b) => b.map_or(Param::Null, |b| Param::Int(i64::from(b))),
             });
         }
-        row.push(extra_json(r, def).map_or(Param::Null, Param::Owned));
+        row.push(values.extra_json().map_or(Param::Null, Param::Owned));
         insert.insert(&row)?;
         if (n + 1) % BATCH_ROWS == 0 || n + 1 == rows.len() {
             progress(*written + n + 1);
@@ -590,18 +656,21 @@ async fn pg_bulk_insert(
     let mut copy = conn.copy_in_raw(&statement).await?;
     let mut buf = String::with_capacity(SEND_BYTES + 4096);
     let mut sent = 0;
+    let by_name = ByName::new(def);
+    let mut values = RowValues::new(def);
     let result: Result<()> = async {
         for (n, (id, r)) in rows.iter().enumerate() {
+            values.split(r, &by_name);
             copy_text(&mut buf, Some(id));
             buf.push('\t');
             copy_text(&mut buf, Some(municipality));
             buf.push('\t');
             buf.push_str(&r.form_version.to_string());
-            for f in &def.fields {
+            for (f, v) in def.fields.iter().zip(&values.columns) {
                 buf.push('\t');
                 // As bound through sqlx: DATE from ÅÅÅÅ-MM-DD (ISO, read
                 // the same under any DateStyle), BOOLEAN from t/f.
-                match cells(r, f.ty, &f.name) {
+                match cell_of(f.ty, *v) {
                     Cell::Str(t) => copy_text(&mut buf, t),
                     Cell::Text(t) => copy_text(&mut buf, t.as_deref()),
                     Cell::Int(i) => copy_text(&mut buf, i.map(|i| i.to_string()).as_deref()),
@@ -612,7 +681,7 @@ async fn pg_bulk_insert(
                 }
             }
             buf.push('\t');
-            copy_text(&mut buf, extra_json(r, def).as_deref());
+            copy_text(&mut buf, values.extra_json().as_deref());
             buf.push('\n');
             if buf.len() >= SEND_BYTES || n + 1 == rows.len() {
                 copy.send(std::mem::take(&mut buf).into_bytes()).await?;
@@ -693,11 +762,17 @@ fn insert_sql(kind: Kind, def: &foljupp_core::KindDef, rows: usize) -> String {
 /// The answers to questions without a column of their own (added by an
 /// admin after the shipped forms) as a JSON object, or NULL when none.
 fn extra_json(r: &Registration, def: &foljupp_core::KindDef) -> Option<String> {
+    extra_json_of(
+        r.values
+            .iter()
+            .filter(|(name, _)| def.field(name).is_none()),
+    )
+}
+
+/// [`extra_json`] of the answers without a column, in name order.
+fn extra_json_of<'a>(extra: impl Iterator<Item = (&'a String, &'a Value)>) -> Option<String> {
     let mut map = serde_json::Map::new();
-    for (name, v) in &r.values {
-        if def.field(name).is_some() {
-            continue;
-        }
+    for (name, v) in extra {
         let j = match v {
             Value::Code(c) => serde_json::Value::from(c.as_str()),
             Value::Codes(cs) => serde_json::Value::from(cs.clone()),
@@ -1039,13 +1114,22 @@ mod tests {
                     input.insert(k.to_string(), vec![v.to_string()]);
                 }
             };
-            let day = time::macros::date!(2021 - 01 - 01) + time::Duration::days((i * 7 % 900) as i64);
+            let day =
+                time::macros::date!(2021 - 01 - 01) + time::Duration::days((i * 7 % 900) as i64);
             set("date", &foljupp_core::format_date(day));
             set("district", districts[i % 3]);
-            let kind = [Kind::Conversation, Kind::HomeVisit, Kind::GroupMeeting, Kind::ProgrammeGroup][i % 4];
+            let kind = [
+                Kind::Conversation,
+                Kind::HomeVisit,
+                Kind::GroupMeeting,
+                Kind::ProgrammeGroup,
+            ][i % 4];
             match kind {
                 Kind::Conversation => {
-                    set("participants", ["parent:woman;parent:man", "", "other_adult:woman"][i % 3]);
+                    set(
+                        "participants",
+                        ["parent:woman;parent:man", "", "other_adult:woman"][i % 3],
+                    );
                     set("children", &(i % 5).to_string());
                     set("age_groups", ["0-6;7-12", "", "expecting"][i % 3]);
                     set("conversation_no", "2");
@@ -1055,7 +1139,10 @@ mod tests {
                     set("visit_no", "3");
                     set("present", ["mother;father", "", "mother"][i % 3]);
                     set("further_contacts", ["yes", "no", ""][i % 3]);
-                    set("further_contacts_to", ["advice_conversation", "", ""][i % 3]);
+                    set(
+                        "further_contacts_to",
+                        ["advice_conversation", "", ""][i % 3],
+                    );
                 }
                 Kind::GroupMeeting => {
                     set("women", &(i % 9).to_string());
@@ -1069,8 +1156,12 @@ mod tests {
             }
             let mut r = forms.decode(kind, &input, &ctx).unwrap();
             if i % 10 == 0 {
-                r.values.insert("added_q".into(), Value::Code("a\\b\tc\nd\"e".into()));
-                r.values.insert("added_list".into(), Value::Codes(vec!["x".into(), "y;z".into()]));
+                r.values
+                    .insert("added_q".into(), Value::Code("a\\b\tc\nd\"e".into()));
+                r.values.insert(
+                    "added_list".into(),
+                    Value::Codes(vec!["x".into(), "y;z".into()]),
+                );
             }
             out.push(r);
         }
@@ -1088,14 +1179,38 @@ mod tests {
             .collect();
         let mut rows: Vec<String> = match &store.pool {
             Pool::Sqlite(p) => {
-                let cells: Vec<String> = cols.iter().map(|c| format!("typeof({c}) || quote({c})")).collect();
-                let sql = format!("SELECT {} FROM reg_{} WHERE municipality = ?", cells.join(" || '|' || "), kind.code());
-                sqlx::query_scalar(&sql).bind(municipality).fetch_all(p).await.unwrap()
+                let cells: Vec<String> = cols
+                    .iter()
+                    .map(|c| format!("typeof({c}) || quote({c})"))
+                    .collect();
+                let sql = format!(
+                    "SELECT {} FROM reg_{} WHERE municipality = ?",
+                    cells.join(" || '|' || "),
+                    kind.code()
+                );
+                sqlx::query_scalar(&sql)
+                    .bind(municipality)
+                    .fetch_all(p)
+                    .await
+                    .unwrap()
             }
             Pool::Postgres(p) => {
-                let cells: Vec<String> = cols.iter().map(|c| format!("pg_typeof({c})::text || coalesce(quote_nullable({c}), 'NULL')")).collect();
-                let sql = format!("SELECT {} FROM reg_{} WHERE municipality = $1", cells.join(" || '|' || "), kind.code());
-                sqlx::query_scalar(&sql).bind(municipality).fetch_all(p).await.unwrap()
+                let cells: Vec<String> = cols
+                    .iter()
+                    .map(|c| {
+                        format!("pg_typeof({c})::text || coalesce(quote_nullable({c}), 'NULL')")
+                    })
+                    .collect();
+                let sql = format!(
+                    "SELECT {} FROM reg_{} WHERE municipality = $1",
+                    cells.join(" || '|' || "),
+                    kind.code()
+                );
+                sqlx::query_scalar(&sql)
+                    .bind(municipality)
+                    .fetch_all(p)
+                    .await
+                    .unwrap()
             }
         };
         rows.sort();
@@ -1136,7 +1251,10 @@ mod tests {
                 from: time::macros::date!(2000 - 01 - 01),
                 to: time::macros::date!(2030 - 12 - 31),
             };
-            let back = store.load_registrations("bulk", all, None, None).await.unwrap();
+            let back = store
+                .load_registrations("bulk", all, None, None)
+                .await
+                .unwrap();
             let mut got: Vec<String> = back.iter().map(|r| format!("{r:?}")).collect();
             got.sort();
             assert!(got == want, "{backend}: registrations read back differ");
