@@ -2,8 +2,8 @@
 //! and docs/csv-format.md): every row through the one decoder, every problem
 //! reported with its line number (the header is line 1) and column.
 
-use crate::forms::DecodeContext;
-use crate::{Input, Kind, Organisation};
+use crate::forms::{DecodeContext, FieldDef, RawInput};
+use crate::{Kind, Organisation};
 
 /// One problem in the file.
 #[derive(Debug, PartialEq, Eq)]
@@ -78,58 +78,207 @@ pub fn decode_csv(
     if !errors.is_empty() {
         return Err(errors);
     }
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let (out, row_errors) = decode_rows(forms, org, kind, reader, &headers, today, workers);
+    if row_errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(row_errors)
+    }
+}
+
+/// Records per unit of work of the parallel decode: large enough that
+/// handing one over costs little next to decoding it, small enough that
+/// the work spreads evenly and few records wait in memory.
+const CHUNK_ROWS: usize = 1024;
+
+/// A record as read, or why it could not be read.
+enum Item {
+    Row(u64, csv::StringRecord),
+    Broken(ImportError),
+}
+
+/// Decodes the records on `workers` threads while this thread reads them
+/// (decoding is most of an import's work before anything is stored). The
+/// records go out in numbered chunks and the results are put back in
+/// chunk order, so the registrations and the errors (in line order) are
+/// exactly those of decoding the rows one after another.
+fn decode_rows(
+    forms: &crate::FormSet,
+    org: &Organisation,
+    kind: Kind,
+    mut reader: csv::Reader<&[u8]>,
+    headers: &[String],
+    today: crate::Date,
+    workers: usize,
+) -> (Vec<crate::Registration>, Vec<ImportError>) {
+    use std::sync::{mpsc, Arc, Mutex};
+    let def = forms.kind(kind);
     let ctx = DecodeContext {
         organisation: org,
         today,
     };
-    let mut out = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        let line = reader.position().line();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(line);
-                let message = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => {
-                        "Raden är inte giltig UTF-8. Spara filen som UTF-8.".to_string()
-                    }
-                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
-                        "Raden har {len} fält men rubrikraden har {expected_len}. Kontrollera kommatecken och citattecken."
-                    ),
-                    _ => format!("Raden kunde inte läsas: {e}"),
-                };
-                errors.push(ImportError {
+    // Column of each of the kind's fields, found once for the file.
+    let columns: Vec<Option<usize>> = def
+        .fields
+        .iter()
+        .map(|f| headers.iter().position(|h| *h == f.name))
+        .collect();
+    // Columns the form does not ask (any longer), in name order: the only
+    // names the decoder refuses (an unknown header has been refused above).
+    let mut named: Vec<usize> = (0..headers.len())
+        .filter(|&c| def.field(&headers[c]).is_none_or(|f| f.retired))
+        .collect();
+    named.sort_by(|&a, &b| headers[a].cmp(&headers[b]));
+    let decode_chunk = |items: Vec<Item>| {
+        let mut regs = Vec::with_capacity(items.len());
+        let mut errors = Vec::new();
+        for item in items {
+            let (line, record) = match item {
+                Item::Row(line, record) => (line, record),
+                Item::Broken(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let row = CsvRow {
+                record: &record,
+                headers,
+                columns: &columns,
+                named: &named,
+            };
+            match forms.decode_raw(kind, &row, &ctx) {
+                Ok(r) => regs.push(r),
+                Err(es) => errors.extend(es.into_iter().map(|e| ImportError {
                     line,
-                    column: String::new(),
-                    message,
-                });
-                // A broken record may leave the reader mid-line; go on to
-                // report later rows where possible.
-                continue;
+                    column: e.field,
+                    message: e.message,
+                })),
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(line);
-        let mut input = Input::new();
-        for (h, cell) in headers.iter().zip(record.iter()) {
-            if !cell.trim().is_empty() {
-                input.entry(h.clone()).or_default().push(cell.to_string());
+        (regs, errors)
+    };
+    // The results in chunk order: chunks decoded ahead of their turn wait
+    // in `early`; the rest is appended (and its chunk freed) at once, so
+    // the registrations are held once, as when decoding row by row.
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut early = std::collections::BTreeMap::new();
+    let mut next = 0;
+    let mut take = |(n, regs, errs): (usize, Vec<crate::Registration>, Vec<ImportError>)| {
+        early.insert(n, (regs, errs));
+        while let Some((regs, errs)) = early.remove(&next) {
+            out.extend(regs);
+            errors.extend(errs);
+            next += 1;
+        }
+    };
+    std::thread::scope(|s| {
+        // Bounded: the reader stays a few chunks ahead of the decoders.
+        let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<Item>)>(2 * workers.max(1));
+        // Shared by the workers; when the last one is gone the receiver
+        // goes too and the reader's send fails instead of waiting.
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = mpsc::channel();
+        for _ in 0..workers.max(1) {
+            let (work_rx, done_tx, decode_chunk) =
+                (Arc::clone(&work_rx), done_tx.clone(), &decode_chunk);
+            s.spawn(move || loop {
+                let next = match work_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => break,
+                };
+                let Ok((n, items)) = next else { break };
+                let (regs, errors) = decode_chunk(items);
+                if done_tx.send((n, regs, errors)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop((work_rx, done_tx));
+        let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+        let mut chunks = 0;
+        let mut record = csv::StringRecord::new();
+        loop {
+            let line = reader.position().line();
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {
+                    let line = record.position().map(|p| p.line()).unwrap_or(line);
+                    chunk.push(Item::Row(line, std::mem::take(&mut record)));
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(line);
+                    let message = match e.kind() {
+                            csv::ErrorKind::Utf8 { .. } => {
+                                "Raden är inte giltig UTF-8. Spara filen som UTF-8.".to_string()
+                            }
+                            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+                                "Raden har {len} fält men rubrikraden har {expected_len}. Kontrollera kommatecken och citattecken."
+                            ),
+                            _ => format!("Raden kunde inte läsas: {e}"),
+                        };
+                    // A broken record may leave the reader mid-line; go
+                    // on to report later rows where possible.
+                    chunk.push(Item::Broken(ImportError {
+                        line,
+                        column: String::new(),
+                        message,
+                    }));
+                }
+            }
+            if chunk.len() == CHUNK_ROWS {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+                if work_tx.send((chunks, full)).is_err() {
+                    break;
+                }
+                chunks += 1;
+                while let Ok(d) = done_rx.try_recv() {
+                    take(d);
+                }
             }
         }
-        match forms.decode(kind, &input, &ctx) {
-            Ok(r) => out.push(r),
-            Err(es) => errors.extend(es.into_iter().map(|e| ImportError {
-                line,
-                column: e.field,
-                message: e.message,
-            })),
+        if !chunk.is_empty() {
+            // Fails only when no decoder is left, which the count below
+            // then shows.
+            let _ = work_tx.send((chunks, chunk));
+        }
+        drop(work_tx);
+        done_rx.iter().for_each(&mut take);
+    });
+    (out, errors)
+}
+
+/// One CSV row as decoder input, read in place.
+struct CsvRow<'a> {
+    record: &'a csv::StringRecord,
+    headers: &'a [String],
+    /// The column of each of the kind's fields.
+    columns: &'a [Option<usize>],
+    /// Columns whose name the decoder refuses, in name order.
+    named: &'a [usize],
+}
+
+impl RawInput for CsvRow<'_> {
+    fn for_each_name<'s>(&'s self, f: &mut dyn FnMut(&'s str)) {
+        for &c in self.named {
+            // A blank cell is no answer (as in a form).
+            if !self.record.get(c).unwrap_or_default().trim().is_empty() {
+                f(&self.headers[c]);
+            }
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
+
+    fn for_each_value<'s>(&'s self, index: usize, _: &FieldDef, f: &mut dyn FnMut(&'s str)) {
+        if let Some(cell) = self
+            .columns
+            .get(index)
+            .copied()
+            .flatten()
+            .and_then(|c| self.record.get(c))
+        {
+            f(cell);
+        }
     }
 }
 
@@ -196,6 +345,136 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!((errs[0].line, errs[0].column.as_str()), (1, "shoe"));
+    }
+
+    /// Decodes a file the way it was done before the parallel decoder:
+    /// one record after another, each copied into an [`crate::Input`] and
+    /// through [`crate::FormSet::decode`].
+    fn decode_one_by_one(
+        forms: &crate::FormSet,
+        org: &Organisation,
+        kind: Kind,
+        bytes: &[u8],
+        today: crate::Date,
+    ) -> (Vec<crate::Registration>, Vec<ImportError>) {
+        let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+        let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        let ctx = DecodeContext {
+            organisation: org,
+            today,
+        };
+        let (mut regs, mut errors) = (Vec::new(), Vec::new());
+        for record in reader.records() {
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    let line = e.position().unwrap().line();
+                    errors.push(ImportError {
+                        line,
+                        column: String::new(),
+                        message: String::new(),
+                    });
+                    continue;
+                }
+            };
+            let line = record.position().unwrap().line();
+            let mut input = crate::Input::new();
+            for (h, cell) in headers.iter().zip(record.iter()) {
+                if !cell.trim().is_empty() {
+                    input.entry(h.clone()).or_default().push(cell.to_string());
+                }
+            }
+            match forms.decode(kind, &input, &ctx) {
+                Ok(r) => regs.push(r),
+                Err(es) => errors.extend(es.into_iter().map(|e| ImportError {
+                    line,
+                    column: e.field,
+                    message: e.message,
+                })),
+            }
+        }
+        (regs, errors)
+    }
+
+    #[test]
+    fn parallel_decode_equals_decoding_row_by_row() {
+        let forms = crate::FormSet::defaults();
+        let org = Organisation::stockholm();
+        let today = date!(2024 - 01 - 01);
+        // Several chunks' worth of rows, with bad rows spread over them
+        // (some in the first and last row of a chunk) and a blank header
+        // cell value here and there.
+        let mut text = String::from(
+            "date,district,unit,participants,children,age_groups,conversation_no,form,q_recommend,q_easy_reach\n",
+        );
+        let mut bytes = Vec::new();
+        for i in 0..(3 * CHUNK_ROWS + 17) {
+            let row = match i % 211 {
+                0 => "2020-02-30,farsta,,parent:woman,1,0-6,1,phone,,yes\n".to_string(),
+                5 => "2020-03-04,atlantis,,parent:nobody,x,0-6;13-99,1,phone,yes,\n".to_string(),
+                9 => "2020-03-04,farsta\n".to_string(),
+                _ if i % CHUNK_ROWS == 0 || i % CHUNK_ROWS == CHUNK_ROWS - 1 => {
+                    "2020-03-04,farsta,,parent:woman,  ,0-6,2,phone,,yes\n".to_string()
+                }
+                _ => format!(
+                    "2020-03-{:02},farsta,,parent:woman;parent:man,{},0-6; 7-12,{},in_person,,{}\n",
+                    1 + i % 28,
+                    1 + i % 4,
+                    2 + i % 3,
+                    if i % 7 == 0 { "" } else { " " }
+                ),
+            };
+            text.push_str(&row);
+        }
+        bytes.extend_from_slice(text.as_bytes());
+        bytes.extend_from_slice(b"2020-03-04,fars\xfft,,,,,,,,\n2020-03-04,farsta,,,,,,,,\n");
+        // And with a question retired that the file still answers (the
+        // decoder refuses it where a cell is filled in).
+        let mut retired = forms.clone();
+        if let Some(k) = retired.kinds.get_mut(&Kind::Conversation) {
+            k.fields
+                .iter_mut()
+                .filter(|f| f.name == "q_easy_reach")
+                .for_each(|f| f.retired = true);
+        }
+        for (forms, refused) in [(forms, false), (retired, true)] {
+            let (want_regs, want_errors) =
+                decode_one_by_one(&forms, &org, Kind::Conversation, &bytes, today);
+            assert!(want_regs.len() > 100, "{}", want_regs.len());
+            assert!(want_errors.len() > 30, "{}", want_errors.len());
+            assert_eq!(
+                want_errors.iter().any(|e| e.message.contains("borttagen")),
+                refused
+            );
+            for workers in [1, 2, 3, 8] {
+                let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[..]);
+                let headers: Vec<String> =
+                    reader.headers().unwrap().iter().map(String::from).collect();
+                let (regs, errors) = decode_rows(
+                    &forms,
+                    &org,
+                    Kind::Conversation,
+                    reader,
+                    &headers,
+                    today,
+                    workers,
+                );
+                assert!(regs == want_regs, "{workers} workers: other registrations");
+                let at = |es: &[ImportError]| {
+                    es.iter()
+                        .map(|e| (e.line, e.column.clone()))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(at(&errors), at(&want_errors), "{workers} workers");
+                for (got, want) in errors.iter().zip(&want_errors) {
+                    if !want.column.is_empty() {
+                        assert_eq!(got.message, want.message, "line {}", got.line);
+                    }
+                }
+            }
+            let all = decode_csv(&forms, &org, Kind::Conversation, &bytes, today).unwrap_err();
+            assert!(all.windows(2).all(|w| w[0].line <= w[1].line));
+        }
     }
 
     #[test]

@@ -207,6 +207,30 @@ pub struct DecodeContext<'a> {
     pub today: Date,
 }
 
+/// Raw input of one registration as the decoder reads it: the fields of a
+/// submitted form ([`Input`]) or the cells of a CSV row, without first
+/// copying them into a map.
+pub(crate) trait RawInput {
+    /// Calls `f` with the name of every field given, in name order: a name
+    /// the form does not ask (any longer) is an error.
+    fn for_each_name<'s>(&'s self, f: &mut dyn FnMut(&'s str));
+    /// Calls `f` with every raw value given for `field`, the kind's field
+    /// number `index`.
+    fn for_each_value<'s>(&'s self, index: usize, field: &FieldDef, f: &mut dyn FnMut(&'s str));
+}
+
+impl RawInput for Input {
+    fn for_each_name<'s>(&'s self, f: &mut dyn FnMut(&'s str)) {
+        self.keys().for_each(|k| f(k));
+    }
+
+    fn for_each_value<'s>(&'s self, _: usize, field: &FieldDef, f: &mut dyn FnMut(&'s str)) {
+        if let Some(vs) = self.get(&field.name) {
+            vs.iter().for_each(|v| f(v));
+        }
+    }
+}
+
 impl FormSet {
     /// The shipped defaults (CODES.md).
     pub fn defaults() -> FormSet {
@@ -551,12 +575,22 @@ impl FormSet {
         input: &Input,
         ctx: &DecodeContext<'_>,
     ) -> Result<Registration, Vec<FieldError>> {
+        self.decode_raw(kind, input, ctx)
+    }
+
+    /// [`FormSet::decode`] for any raw input (a form's fields, a CSV row).
+    pub(crate) fn decode_raw<'i>(
+        &self,
+        kind: Kind,
+        input: &'i impl RawInput,
+        ctx: &DecodeContext<'_>,
+    ) -> Result<Registration, Vec<FieldError>> {
         let def = self.kind(kind);
         let mut errors = Vec::new();
-        for name in input.keys() {
+        input.for_each_name(&mut |name| {
             if let Some(f) = def.field(name).filter(|f| f.retired) {
                 errors.push(FieldError::new(
-                    name.as_str(),
+                    name,
                     format!(
                         "Frågan {:?} är borttagen ur formuläret för {} (version {}). Lämna den tom.",
                         f.label_sv,
@@ -566,32 +600,33 @@ impl FormSet {
                 ));
             } else if def.field(name).is_none() {
                 errors.push(FieldError::new(
-                    name.as_str(),
+                    name,
                     format!(
                         "Fältet {name:?} finns inte i formuläret för {}. Ta bort det eller kontrollera stavningen.",
                         def.label_sv.to_lowercase()
                     ),
                 ));
             }
-        }
+        });
         let mut values = BTreeMap::new();
-        for field in def.current_fields() {
-            let given: Vec<&str> = input
-                .get(&field.name)
-                .map(|vs| {
-                    vs.iter()
-                        .flat_map(|v| {
-                            if field.multi() {
-                                v.split(';').collect::<Vec<_>>()
-                            } else {
-                                vec![v.as_str()]
-                            }
-                        })
-                        .map(str::trim)
-                        .filter(|v| !v.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default();
+        // One buffer for the given values of every field of this input.
+        let mut given: Vec<&'i str> = Vec::new();
+        for (index, field) in def.fields.iter().enumerate() {
+            if field.retired {
+                continue;
+            }
+            given.clear();
+            let multi = field.multi();
+            input.for_each_value(index, field, &mut |v| {
+                if multi {
+                    given.extend(v.split(';').map(str::trim).filter(|v| !v.is_empty()));
+                } else {
+                    let v = v.trim();
+                    if !v.is_empty() {
+                        given.push(v);
+                    }
+                }
+            });
             if given.is_empty() {
                 if field.required() {
                     errors.push(FieldError::new(
@@ -601,7 +636,7 @@ impl FormSet {
                 }
                 continue;
             }
-            if !field.multi() && given.len() > 1 {
+            if !multi && given.len() > 1 {
                 errors.push(FieldError::new(
                     field.name.as_str(),
                     format!("Ange bara ett värde för {}.", field.label_sv.to_lowercase()),
@@ -652,7 +687,9 @@ impl FormSet {
         given: &[&str],
         ctx: &DecodeContext<'_>,
     ) -> Result<Value, String> {
-        let label = field.label_sv.to_lowercase();
+        // Only an error message needs the label (lowercased on demand: this
+        // runs for every field of every row of an import).
+        let label = || field.label_sv.to_lowercase();
         match field.ty {
             FieldType::Date => {
                 let d = parse_date(given[0]).ok_or_else(|| {
@@ -691,23 +728,35 @@ impl FormSet {
                 let n: i64 = given[0].parse().map_err(|_| {
                     format!(
                         "{:?} är inget heltal. Ange {label} som ett heltal mellan {min} och {max}.",
-                        given[0]
+                        given[0],
+                        label = label()
                     )
                 })?;
                 if n < min || n > max {
                     return Err(format!(
-                        "{n} ligger utanför det tillåtna. Ange {label} som ett heltal mellan {min} och {max}."
+                        "{n} ligger utanför det tillåtna. Ange {label} som ett heltal mellan {min} och {max}.",
+                        label = label()
                     ));
                 }
                 Ok(Value::Int(n))
             }
-            FieldType::Bool => match given[0].to_lowercase().as_str() {
-                "yes" | "ja" | "true" | "1" => Ok(Value::Bool(true)),
-                "no" | "nej" | "false" | "0" => Ok(Value::Bool(false)),
-                other => Err(format!(
-                    "{other:?} är inget ja/nej-svar. Ange yes eller no för {label}."
-                )),
-            },
+            FieldType::Bool => {
+                // ASCII case folding accepts exactly what full lowercasing
+                // would (no other character lowercases to a letter of these
+                // words), without a new string per answer.
+                let is = |words: [&str; 4]| words.iter().any(|w| given[0].eq_ignore_ascii_case(w));
+                if is(["yes", "ja", "true", "1"]) {
+                    Ok(Value::Bool(true))
+                } else if is(["no", "nej", "false", "0"]) {
+                    Ok(Value::Bool(false))
+                } else {
+                    let other = given[0].to_lowercase();
+                    Err(format!(
+                        "{other:?} är inget ja/nej-svar. Ange yes eller no för {label}.",
+                        label = label()
+                    ))
+                }
+            }
             FieldType::Participants => {
                 if given.len() > 20 {
                     return Err("Högst 20 deltagare kan registreras i ett samtal.".into());

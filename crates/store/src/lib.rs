@@ -19,6 +19,7 @@ mod migrate;
 mod parent_links;
 mod registrations;
 mod snapshot;
+mod sqlite_bulk;
 mod steering;
 pub mod testing;
 

@@ -28,7 +28,10 @@ enum Cell<'a> {
 }
 
 fn cells<'a>(reg: &'a Registration, ty: FieldType, name: &str) -> Cell<'a> {
-    let v = reg.get(name);
+    cell_of(ty, reg.get(name))
+}
+
+fn cell_of(ty: FieldType, v: Option<&Value>) -> Cell<'_> {
     match (ty, v) {
         (FieldType::Code, Some(Value::Code(c))) => return Cell::Str(Some(c)),
         (FieldType::Code, None) => return Cell::Str(None),
@@ -39,8 +42,14 @@ fn cells<'a>(reg: &'a Registration, ty: FieldType, name: &str) -> Cell<'a> {
             Some(Value::Date(d)) => Some(*d),
             _ => None,
         }),
-        FieldType::Int => Cell::Int(reg.int(name)),
-        FieldType::Bool => Cell::Bool(reg.bool(name)),
+        FieldType::Int => Cell::Int(match v {
+            Some(Value::Int(i)) => Some(*i),
+            _ => None,
+        }),
+        FieldType::Bool => Cell::Bool(match v {
+            Some(Value::Bool(b)) => Some(*b),
+            _ => None,
+        }),
         FieldType::Code | FieldType::Codes | FieldType::Participants => {
             Cell::Text(v.map(Value::to_text))
         }
@@ -203,8 +212,9 @@ impl Store {
         let mut out = Vec::with_capacity(reqs.len());
         let mut written = 0usize;
         let version_sql = "SELECT token FROM data_version WHERE scope = 'registrations'";
+        let bulk = reqs.iter().map(|r| r.regs.len()).sum::<usize>() > BULK_ROWS;
         macro_rules! group {
-            ($tx:ident, $ph:expr, $lock:expr, $date:expr) => {{
+            ($tx:ident, $ph:expr, $lock:expr, $date:expr, $bulk:expr) => {{
                 let before: Option<String> = sqlx::query_scalar(&format!("{version_sql}{}", $lock))
                     .fetch_optional(&mut *$tx)
                     .await?;
@@ -260,6 +270,12 @@ impl Store {
                     }
                     for (kind, rows) in &by_kind {
                         let def = self.forms.kind(*kind);
+                        if bulk {
+                            let sql = insert_sql(*kind, def, 1);
+                            if $bulk(&mut *$tx, &sql, def, req.municipality, rows, &mut written, &mut *progress).await? {
+                                continue;
+                            }
+                        }
                         for chunk in rows.chunks(BATCH_ROWS) {
                             let sql = $ph(&insert_sql(*kind, def, chunk.len()));
                             let mut q = sqlx::query(&sql);
@@ -322,7 +338,6 @@ impl Store {
                 // A bulk import touches more pages than a connection's
                 // usual cache (64 MiB) holds: this connection gets more for
                 // this transaction only.
-                let bulk = reqs.iter().map(|r| r.regs.len()).sum::<usize>() > BULK_ROWS;
                 let mut conn = p.acquire().await?;
                 if bulk {
                     sqlx::query("PRAGMA cache_size = -524288")
@@ -332,7 +347,13 @@ impl Store {
                 let r: Result<(Vec<Insert>, VersionStep)> = async {
                     let mut tx =
                         sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
-                    group!(tx, |s: &str| s.to_string(), "", foljupp_core::format_date)
+                    group!(
+                        tx,
+                        |s: &str| s.to_string(),
+                        "",
+                        foljupp_core::format_date,
+                        sqlite_bulk_insert
+                    )
                 }
                 .await;
                 if bulk {
@@ -352,7 +373,8 @@ impl Store {
                     tx,
                     crate::pg_placeholders,
                     " FOR UPDATE",
-                    |d: foljupp_core::Date| d
+                    |d: foljupp_core::Date| d,
+                    pg_bulk_insert
                 )
             }
         }
@@ -499,6 +521,217 @@ impl Store {
     }
 }
 
+/// A kind's columns in name order, for [`RowValues::split`].
+struct ByName<'d>(Vec<(&'d str, usize)>);
+
+impl<'d> ByName<'d> {
+    fn new(def: &'d foljupp_core::KindDef) -> Self {
+        let mut v: Vec<(&str, usize)> = def
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.as_str(), i))
+            .collect();
+        v.sort_unstable();
+        ByName(v)
+    }
+}
+
+/// One registration's values by column, and those without a column (for
+/// `extra`), found in one merge of two name-ordered lists instead of a
+/// lookup per column (which was a good part of a bulk write's work).
+struct RowValues<'r> {
+    columns: Vec<Option<&'r Value>>,
+    extra: Vec<(&'r String, &'r Value)>,
+}
+
+impl<'r> RowValues<'r> {
+    fn new(def: &foljupp_core::KindDef) -> Self {
+        RowValues {
+            columns: vec![None; def.fields.len()],
+            extra: Vec::new(),
+        }
+    }
+
+    fn split(&mut self, r: &'r Registration, by_name: &ByName<'_>) {
+        self.columns.iter_mut().for_each(|c| *c = None);
+        self.extra.clear();
+        let mut cols = by_name.0.iter().peekable();
+        for (name, v) in &r.values {
+            while cols.next_if(|(c, _)| *c < name.as_str()).is_some() {}
+            match cols.peek() {
+                Some((c, i)) if *c == name.as_str() => {
+                    if let Some(slot) = self.columns.get_mut(*i) {
+                        *slot = Some(v);
+                    }
+                }
+                _ => self.extra.push((name, v)),
+            }
+        }
+    }
+
+    fn extra_json(&self) -> Option<String> {
+        extra_json_of(self.extra.iter().copied())
+    }
+}
+
+/// Writes one kind's rows of a bulk import (more than [`BULK_ROWS`] in the
+/// transaction) through a prepared single-row INSERT on the connection's
+/// own handle ([`crate::sqlite_bulk`]): the same values, in the same order,
+/// as the multi-row INSERTs, a fraction of the work per row. Runs on the
+/// calling thread, inside the caller's transaction, which holds SQLite's
+/// write lock anyway. Returns whether it wrote the rows.
+async fn sqlite_bulk_insert(
+    conn: &mut sqlx::SqliteConnection,
+    sql: &str,
+    def: &foljupp_core::KindDef,
+    municipality: &str,
+    rows: &[(&str, &Registration)],
+    written: &mut usize,
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> Result<bool> {
+    use crate::sqlite_bulk::{Param, RowInsert};
+    let mut lock = conn.lock_handle().await?;
+    let mut insert = RowInsert::prepare(&mut lock, sql)?;
+    let mut row: Vec<Param<'_>> = Vec::with_capacity(4 + def.fields.len());
+    let by_name = ByName::new(def);
+    let mut values = RowValues::new(def);
+    for (n, (id, r)) in rows.iter().enumerate() {
+        values.split(r, &by_name);
+        row.clear();
+        row.push(Param::Text(id));
+        row.push(Param::Text(municipality));
+        row.push(Param::Int(i64::from(r.form_version)));
+        for (f, v) in def.fields.iter().zip(&values.columns) {
+            // As bound through sqlx: dates as ÅÅÅÅ-MM-DD text, yes/no as
+            // 1/0.
+            row.push(match cell_of(f.ty, *v) {
+                Cell::Str(t) => t.map_or(Param::Null, Param::Text),
+                Cell::Text(t) => t.map_or(Param::Null, Param::Owned),
+                Cell::Int(i) => i.map_or(Param::Null, Param::Int),
+                Cell::Date(d) => {
+                    d.map_or(Param::Null, |d| Param::Owned(foljupp_core::format_date(d)))
+                }
+                Cell::Bool(b) => b.map_or(Param::Null, |b| Param::Int(i64::from(b))),
+            });
+        }
+        row.push(values.extra_json().map_or(Param::Null, Param::Owned));
+        insert.insert(&row)?;
+        if (n + 1) % BATCH_ROWS == 0 || n + 1 == rows.len() {
+            progress(*written + n + 1);
+        }
+    }
+    *written += rows.len();
+    Ok(true)
+}
+
+/// Writes one kind's rows of a bulk import on PostgreSQL with `COPY … FROM
+/// STDIN` (text format) instead of multi-row INSERTs: the same values as
+/// the INSERTs bind, in the same order, without a bound parameter per
+/// value. Inside the caller's transaction. Returns whether it wrote the
+/// rows.
+async fn pg_bulk_insert(
+    conn: &mut sqlx::PgConnection,
+    _sql: &str,
+    def: &foljupp_core::KindDef,
+    municipality: &str,
+    rows: &[(&str, &Registration)],
+    written: &mut usize,
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> Result<bool> {
+    /// Bytes sent to the server at a time.
+    const SEND_BYTES: usize = 1 << 20;
+    let Some(kind) = rows.first().map(|(_, r)| r.kind) else {
+        return Ok(true);
+    };
+    let statement = format!(
+        "COPY reg_{} (id, municipality, form_version, {}, extra) FROM STDIN",
+        kind.code(),
+        def.fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut copy = conn.copy_in_raw(&statement).await?;
+    let mut buf = String::with_capacity(SEND_BYTES + 4096);
+    let mut sent = 0;
+    let by_name = ByName::new(def);
+    let mut values = RowValues::new(def);
+    let result: Result<()> = async {
+        for (n, (id, r)) in rows.iter().enumerate() {
+            values.split(r, &by_name);
+            copy_text(&mut buf, Some(id));
+            buf.push('\t');
+            copy_text(&mut buf, Some(municipality));
+            buf.push('\t');
+            buf.push_str(&r.form_version.to_string());
+            for (f, v) in def.fields.iter().zip(&values.columns) {
+                buf.push('\t');
+                // As bound through sqlx: DATE from ÅÅÅÅ-MM-DD (ISO, read
+                // the same under any DateStyle), BOOLEAN from t/f.
+                match cell_of(f.ty, *v) {
+                    Cell::Str(t) => copy_text(&mut buf, t),
+                    Cell::Text(t) => copy_text(&mut buf, t.as_deref()),
+                    Cell::Int(i) => copy_text(&mut buf, i.map(|i| i.to_string()).as_deref()),
+                    Cell::Date(d) => {
+                        copy_text(&mut buf, d.map(foljupp_core::format_date).as_deref())
+                    }
+                    Cell::Bool(b) => copy_text(&mut buf, b.map(|b| if b { "t" } else { "f" })),
+                }
+            }
+            buf.push('\t');
+            copy_text(&mut buf, values.extra_json().as_deref());
+            buf.push('\n');
+            if buf.len() >= SEND_BYTES || n + 1 == rows.len() {
+                copy.send(std::mem::take(&mut buf).into_bytes()).await?;
+                buf.reserve(SEND_BYTES + 4096);
+                progress(*written + n + 1);
+                sent = n + 1;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            let stored = copy.finish().await?;
+            if usize::try_from(stored).ok() != Some(sent) {
+                return Err(StoreError::Failed(format!(
+                    "COPY sparade {stored} rader av {sent}"
+                )));
+            }
+            *written += rows.len();
+            Ok(true)
+        }
+        Err(e) => {
+            // The transaction is rolled back by the caller; the copy must
+            // still be ended for the connection to be usable.
+            let _ = copy.abort("massinläsningen avbröts").await;
+            Err(e)
+        }
+    }
+}
+
+/// One value in COPY's text format: `\N` for NULL, and the characters
+/// that format gives a meaning (backslash, tab, newline, carriage return)
+/// escaped.
+fn copy_text(buf: &mut String, value: Option<&str>) {
+    let Some(v) = value else {
+        buf.push_str("\\N");
+        return;
+    };
+    for c in v.chars() {
+        match c {
+            '\\' => buf.push_str("\\\\"),
+            '\t' => buf.push_str("\\t"),
+            '\n' => buf.push_str("\\n"),
+            '\r' => buf.push_str("\\r"),
+            c => buf.push(c),
+        }
+    }
+}
+
 fn insert_sql(kind: Kind, def: &foljupp_core::KindDef, rows: usize) -> String {
     let ncols = 4 + def.fields.len();
     let mut sql = format!(
@@ -529,11 +762,17 @@ fn insert_sql(kind: Kind, def: &foljupp_core::KindDef, rows: usize) -> String {
 /// The answers to questions without a column of their own (added by an
 /// admin after the shipped forms) as a JSON object, or NULL when none.
 fn extra_json(r: &Registration, def: &foljupp_core::KindDef) -> Option<String> {
+    extra_json_of(
+        r.values
+            .iter()
+            .filter(|(name, _)| def.field(name).is_none()),
+    )
+}
+
+/// [`extra_json`] of the answers without a column, in name order.
+fn extra_json_of<'a>(extra: impl Iterator<Item = (&'a String, &'a Value)>) -> Option<String> {
     let mut map = serde_json::Map::new();
-    for (name, v) in &r.values {
-        if def.field(name).is_some() {
-            continue;
-        }
+    for (name, v) in extra {
         let j = match v {
             Value::Code(c) => serde_json::Value::from(c.as_str()),
             Value::Codes(cs) => serde_json::Value::from(cs.clone()),
@@ -845,6 +1084,181 @@ impl Store {
                 tx.commit().await?;
                 Ok(version.map(|(v,)| v))
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use foljupp_core::forms::DecodeContext;
+    use foljupp_core::{FormSet, Input, Organisation};
+
+    /// `n` registrations of four kinds, with every field type filled in or
+    /// left empty now and then, and answers to questions without a column
+    /// (stored as JSON in `extra`) holding characters that need escaping.
+    fn registrations(n: usize) -> Vec<Registration> {
+        let forms = FormSet::defaults();
+        let org = Organisation::stockholm();
+        let ctx = DecodeContext {
+            organisation: &org,
+            today: time::macros::date!(2030 - 01 - 01),
+        };
+        let districts = ["farsta", "rinkeby-kista", "skarholmen"];
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut input = Input::new();
+            let mut set = |k: &str, v: &str| {
+                if !v.is_empty() {
+                    input.insert(k.to_string(), vec![v.to_string()]);
+                }
+            };
+            let day =
+                time::macros::date!(2021 - 01 - 01) + time::Duration::days((i * 7 % 900) as i64);
+            set("date", &foljupp_core::format_date(day));
+            set("district", districts[i % 3]);
+            let kind = [
+                Kind::Conversation,
+                Kind::HomeVisit,
+                Kind::GroupMeeting,
+                Kind::ProgrammeGroup,
+            ][i % 4];
+            match kind {
+                Kind::Conversation => {
+                    set(
+                        "participants",
+                        ["parent:woman;parent:man", "", "other_adult:woman"][i % 3],
+                    );
+                    set("children", &(i % 5).to_string());
+                    set("age_groups", ["0-6;7-12", "", "expecting"][i % 3]);
+                    set("conversation_no", "2");
+                    set("q_helpful", ["yes", "", "no_answer"][i % 3]);
+                }
+                Kind::HomeVisit => {
+                    set("visit_no", "3");
+                    set("present", ["mother;father", "", "mother"][i % 3]);
+                    set("further_contacts", ["yes", "no", ""][i % 3]);
+                    set(
+                        "further_contacts_to",
+                        ["advice_conversation", "", ""][i % 3],
+                    );
+                }
+                Kind::GroupMeeting => {
+                    set("women", &(i % 9).to_string());
+                    set("q_helpful_yes", ["", "3"][i % 2]);
+                }
+                _ => {
+                    set("end_date", ["", "2030-01-01"][i % 2]);
+                    set("started_women", "5");
+                    set("completed_women", &(i % 6).to_string());
+                }
+            }
+            let mut r = forms.decode(kind, &input, &ctx).unwrap();
+            if i % 10 == 0 {
+                r.values
+                    .insert("added_q".into(), Value::Code("a\\b\tc\nd\"e".into()));
+                r.values.insert(
+                    "added_list".into(),
+                    Value::Codes(vec!["x".into(), "y;z".into()]),
+                );
+            }
+            out.push(r);
+        }
+        out
+    }
+
+    /// Every stored row of `kind` of `municipality` but its id, each cell
+    /// as the database shows its value and type, sorted.
+    async fn stored_rows(store: &Store, municipality: &str, kind: Kind) -> Vec<String> {
+        let def = store.forms.kind(kind);
+        let cols: Vec<&str> = ["form_version"]
+            .into_iter()
+            .chain(def.fields.iter().map(|f| f.name.as_str()))
+            .chain(["extra"])
+            .collect();
+        let mut rows: Vec<String> = match &store.pool {
+            Pool::Sqlite(p) => {
+                let cells: Vec<String> = cols
+                    .iter()
+                    .map(|c| format!("typeof({c}) || quote({c})"))
+                    .collect();
+                let sql = format!(
+                    "SELECT {} FROM reg_{} WHERE municipality = ?",
+                    cells.join(" || '|' || "),
+                    kind.code()
+                );
+                sqlx::query_scalar(&sql)
+                    .bind(municipality)
+                    .fetch_all(p)
+                    .await
+                    .unwrap()
+            }
+            Pool::Postgres(p) => {
+                let cells: Vec<String> = cols
+                    .iter()
+                    .map(|c| {
+                        format!("pg_typeof({c})::text || coalesce(quote_nullable({c}), 'NULL')")
+                    })
+                    .collect();
+                let sql = format!(
+                    "SELECT {} FROM reg_{} WHERE municipality = $1",
+                    cells.join(" || '|' || "),
+                    kind.code()
+                );
+                sqlx::query_scalar(&sql)
+                    .bind(municipality)
+                    .fetch_all(p)
+                    .await
+                    .unwrap()
+            }
+        };
+        rows.sort();
+        rows
+    }
+
+    /// A bulk write (more than BULK_ROWS rows: the raw SQLite insert, COPY
+    /// on PostgreSQL) stores exactly what batched INSERTs store, reads back
+    /// as written and reports its progress up to the last row.
+    #[tokio::test]
+    async fn a_bulk_write_stores_what_batched_inserts_store() {
+        let regs = registrations(BULK_ROWS + 11);
+        let mut want: Vec<String> = regs.iter().map(|r| format!("{r:?}")).collect();
+        want.sort();
+        for (backend, url) in crate::testing::fresh_databases().await {
+            let store = Store::open(&url, FormSet::defaults()).await.unwrap();
+            let mut seen = Vec::new();
+            let ids = store
+                .insert_registrations("bulk", &regs, &mut |n| seen.push(n))
+                .await
+                .unwrap();
+            assert_eq!(ids.len(), regs.len(), "{backend}");
+            assert!(seen.windows(2).all(|w| w[0] < w[1]), "{backend}: {seen:?}");
+            assert_eq!(seen.last(), Some(&regs.len()), "{backend}");
+            for chunk in regs.chunks(BULK_ROWS / 4) {
+                store
+                    .insert_registrations("batched", chunk, &mut |_| {})
+                    .await
+                    .unwrap();
+            }
+            for kind in Kind::ALL {
+                let bulk = stored_rows(&store, "bulk", kind).await;
+                let batched = stored_rows(&store, "batched", kind).await;
+                assert_eq!(bulk.len(), batched.len(), "{backend} {kind}");
+                assert!(bulk == batched, "{backend} {kind}: rows differ");
+            }
+            let all = Period {
+                from: time::macros::date!(2000 - 01 - 01),
+                to: time::macros::date!(2030 - 12 - 31),
+            };
+            let back = store
+                .load_registrations("bulk", all, None, None)
+                .await
+                .unwrap();
+            let mut got: Vec<String> = back.iter().map(|r| format!("{r:?}")).collect();
+            got.sort();
+            assert!(got == want, "{backend}: registrations read back differ");
+            store.close().await;
         }
     }
 }
