@@ -182,6 +182,62 @@ impl Rollup {
         self.registrations += 1;
     }
 
+    /// Replaces the counts of `district` on `date` with those of
+    /// `registrations`: every registration of that district and day as it
+    /// is now (others are ignored). This takes up a change to registrations
+    /// already counted, such as a parent's answers, without a rebuild; the
+    /// day's month is summed again from its days. Such a change adds no
+    /// registration, so [`Rollup::len`] stays as it is.
+    pub fn recount_day<'a, R, I>(&mut self, district: &str, date: Date, registrations: I)
+    where
+        R: RegistrationView + 'a,
+        I: IntoIterator<Item = &'a R>,
+    {
+        let mut day = Tally::default();
+        let mut conversations = 0u64;
+        for r in registrations {
+            if r.district() == district && r.date() == date {
+                day.add(r);
+                if r.kind() == Kind::Conversation {
+                    conversations += 1;
+                }
+            }
+        }
+        if day.is_empty() && !self.districts.contains_key(district) {
+            return;
+        }
+        let d = self.district_mut(district);
+        if day.is_empty() {
+            d.days.remove(&date);
+        } else {
+            d.days.insert(date, day);
+        }
+        if conversations == 0 {
+            d.conversations.remove(&date);
+        } else {
+            d.conversations.insert(date, conversations);
+        }
+        let ym = (date.year(), u8::from(date.month()));
+        let mut month = Tally::default();
+        if let Some(first) = first_of_month(ym.0, ym.1) {
+            let next = next_month(ym);
+            let end = first_of_month(next.0, next.1)
+                .and_then(Date::previous_day)
+                .unwrap_or(date);
+            for (_, t) in d.days.range(first..=end) {
+                month.merge(t);
+            }
+        }
+        if month.is_empty() {
+            d.months.remove(&ym);
+        } else {
+            d.months.insert(ym, month);
+        }
+        if d.days.is_empty() {
+            self.districts.remove(district);
+        }
+    }
+
     /// Counts many registrations at once (a rebuild from the store): each
     /// is counted in its day only, and the months are summed from the days
     /// at the end, which halves the work per registration. The result

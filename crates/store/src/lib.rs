@@ -25,7 +25,7 @@ pub mod testing;
 
 pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord};
 pub use audit::{AuditEvent, AuditFilter};
-pub use parent_links::{AnswerOutcome, LinkState, ParentLink};
+pub use parent_links::{AnswerOutcome, DayRecount, LinkState, ParentLink};
 pub use registrations::{IdempotencyKey, Insert, NewParentLink, Request, VersionStep};
 pub use steering::{LinkHash, LinkTarget, NewRound, SpindelnRound, StatusContent, StatusReport};
 

@@ -43,6 +43,18 @@ pub enum LinkState {
     Unknown,
 }
 
+/// What a parent's recorded answer changed, for the report rollup: the
+/// registrations of the answered registration's municipality, district and
+/// day as the answer left them, and the data version before and after it.
+#[derive(Debug, Clone)]
+pub struct DayRecount {
+    pub municipality: String,
+    pub district: String,
+    pub date: foljupp_core::Date,
+    pub registrations: Vec<foljupp_core::Registration>,
+    pub step: crate::VersionStep,
+}
+
 /// The outcome of recording a parent's answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerOutcome {
@@ -205,10 +217,24 @@ impl Store {
         now: i64,
         answers: &[(String, String)],
     ) -> Result<AnswerOutcome> {
+        Ok(self
+            .record_parent_answers_counted(code_hash, now, answers)
+            .await?
+            .0)
+    }
+
+    /// [`Store::record_parent_answers`], also returning what the answer
+    /// changed for the report rollup ([`DayRecount`]) when it was recorded.
+    pub async fn record_parent_answers_counted(
+        &self,
+        code_hash: &str,
+        now: i64,
+        answers: &[(String, String)],
+    ) -> Result<(AnswerOutcome, Option<DayRecount>)> {
         const CLAIM: &str = "UPDATE parent_link SET used = TRUE WHERE code_hash = ? AND expires_at > ? AND (multi OR NOT used) RETURNING kind, registration_id, questions, multi";
         const FORGET: &str = "UPDATE parent_link SET registration_id = '' WHERE code_hash = ?";
         macro_rules! run {
-            ($p:expr, $ph:expr) => {{
+            ($p:expr, $ph:expr, $lock:expr, $date_sql:expr, $load:ident) => {{
                 let mut tx = $p.begin().await?;
                 let claimed = sqlx::query(&$ph(CLAIM))
                     .bind(code_hash)
@@ -217,8 +243,9 @@ impl Store {
                     .await?;
                 let Some(row) = claimed else {
                     tx.rollback().await?;
-                    return Ok(AnswerOutcome::Refused(
-                        self.parent_link(code_hash, now).await?,
+                    return Ok((
+                        AnswerOutcome::Refused(self.parent_link(code_hash, now).await?),
+                        None,
                     ));
                 };
                 let kind = kind_of(&row.try_get::<String, _>(0)?)?;
@@ -247,7 +274,7 @@ impl Store {
                     // The registration is gone (or the link was already
                     // forgotten): nothing to attach the answers to.
                     tx.rollback().await?;
-                    return Ok(AnswerOutcome::Refused(LinkState::Unknown));
+                    return Ok((AnswerOutcome::Refused(LinkState::Unknown), None));
                 }
                 if !multi {
                     sqlx::query(&$ph(FORGET))
@@ -255,17 +282,75 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                // The registrations of the answered one's district and day
+                // as they are now, and the version this write follows, read
+                // under the write lock (SQLite: the UPDATEs above took it;
+                // PostgreSQL: FOR UPDATE, as every writer does): a rollup
+                // at that version becomes this write's by recounting the
+                // day (`stats::Rollup::recount_day`) instead of a scan.
+                let before: Option<String> = sqlx::query_scalar(&format!(
+                    "SELECT token FROM data_version WHERE scope = 'registrations'{}",
+                    $lock
+                ))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let at = sqlx::query(&$ph(&format!(
+                    "SELECT municipality, district, {} FROM reg_{} WHERE id = ?",
+                    $date_sql,
+                    kind.code()
+                )))
+                .bind(&registration_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let (municipality, district, day): (String, String, String) =
+                    (at.try_get(0)?, at.try_get(1)?, at.try_get(2)?);
+                let date = foljupp_core::parse_date(&day).ok_or_else(|| StoreError::Corrupt {
+                    table: format!("reg_{}", kind.code()),
+                    column: "date".into(),
+                    value: day.clone(),
+                })?;
+                let registrations = self
+                    .$load(
+                        &mut *tx,
+                        &municipality,
+                        foljupp_core::Period {
+                            from: date,
+                            to: date,
+                        },
+                        Some(&district),
+                        None,
+                    )
+                    .await?;
+                let token = crate::random_token();
                 sqlx::query(&$ph(crate::BUMP_DATA_VERSION))
-                    .bind(crate::random_token())
+                    .bind(&token)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                Ok(AnswerOutcome::Recorded)
+                Ok((
+                    AnswerOutcome::Recorded,
+                    Some(DayRecount {
+                        municipality,
+                        district,
+                        date,
+                        registrations,
+                        step: crate::VersionStep {
+                            before,
+                            after: Some(token),
+                        },
+                    }),
+                ))
             }};
         }
         match &self.pool {
-            Pool::Sqlite(p) => run!(p, |s: &str| s.to_string()),
-            Pool::Postgres(p) => run!(p, crate::pg_placeholders),
+            Pool::Sqlite(p) => run!(p, |s: &str| s.to_string(), "", "date", load_sqlite),
+            Pool::Postgres(p) => run!(
+                p,
+                crate::pg_placeholders,
+                " FOR UPDATE",
+                "to_char(date, 'YYYY-MM-DD')",
+                load_postgres
+            ),
         }
     }
 

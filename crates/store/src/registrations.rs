@@ -389,6 +389,30 @@ impl Store {
         district: Option<&str>,
         kind: Option<Kind>,
     ) -> Result<Vec<Registration>> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                let mut conn = p.acquire().await?;
+                self.load_sqlite(&mut conn, municipality, period, district, kind)
+                    .await
+            }
+            Pool::Postgres(p) => {
+                let mut conn = p.acquire().await?;
+                self.load_postgres(&mut conn, municipality, period, district, kind)
+                    .await
+            }
+        }
+    }
+
+    /// [`Store::load_registrations`] on one SQLite connection (or inside a
+    /// transaction).
+    pub(crate) async fn load_sqlite(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        municipality: &str,
+        period: Period,
+        district: Option<&str>,
+        kind: Option<Kind>,
+    ) -> Result<Vec<Registration>> {
         let mut out = Vec::new();
         for k in Kind::ALL {
             if kind.is_some_and(|want| want != k) {
@@ -397,97 +421,113 @@ impl Store {
             let def = self.forms.kind(k);
             let cols: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
             let table = format!("reg_{}", k.code());
-            match &self.pool {
-                Pool::Sqlite(p) => {
-                    let sql = format!(
-                        "SELECT form_version, {}, extra FROM {table} WHERE municipality = ? AND date >= ? AND date <= ?{}",
-                        cols.join(", "),
-                        if district.is_some() { " AND district = ?" } else { "" }
-                    );
-                    let mut q = sqlx::query(&sql)
-                        .bind(municipality)
-                        .bind(foljupp_core::format_date(period.from))
-                        .bind(foljupp_core::format_date(period.to));
-                    if let Some(d) = district {
-                        q = q.bind(d);
-                    }
-                    for row in q.fetch_all(p).await? {
-                        out.push(decode_row(
-                            k,
-                            def,
-                            &table,
-                            |i, ty| {
-                                Ok(match ty {
-                                    FieldType::Date => {
-                                        let s: Option<String> = row.try_get(i)?;
-                                        match s {
-                                            None => RawCell::Null,
-                                            Some(s) => RawCell::Date(
-                                                foljupp_core::parse_date(&s).ok_or_else(|| {
-                                                    StoreError::Corrupt {
-                                                        table: table.clone(),
-                                                        column: cols[i - 1].to_string(),
-                                                        value: s.clone(),
-                                                    }
-                                                })?,
-                                            ),
-                                        }
+            let sql = format!(
+                "SELECT form_version, {}, extra FROM {table} WHERE municipality = ? AND date >= ? AND date <= ?{}",
+                cols.join(", "),
+                if district.is_some() { " AND district = ?" } else { "" }
+            );
+            let mut q = sqlx::query(&sql)
+                .bind(municipality)
+                .bind(foljupp_core::format_date(period.from))
+                .bind(foljupp_core::format_date(period.to));
+            if let Some(d) = district {
+                q = q.bind(d);
+            }
+            for row in q.fetch_all(&mut *conn).await? {
+                out.push(decode_row(
+                    k,
+                    def,
+                    &table,
+                    |i, ty| {
+                        Ok(match ty {
+                            FieldType::Date => {
+                                let s: Option<String> = row.try_get(i)?;
+                                match s {
+                                    None => RawCell::Null,
+                                    Some(s) => {
+                                        RawCell::Date(foljupp_core::parse_date(&s).ok_or_else(
+                                            || StoreError::Corrupt {
+                                                table: table.clone(),
+                                                column: cols[i - 1].to_string(),
+                                                value: s.clone(),
+                                            },
+                                        )?)
                                     }
-                                    FieldType::Int => row
-                                        .try_get::<Option<i64>, _>(i)?
-                                        .map_or(RawCell::Null, RawCell::Int),
-                                    FieldType::Bool => row
-                                        .try_get::<Option<bool>, _>(i)?
-                                        .map_or(RawCell::Null, RawCell::Bool),
-                                    _ => row
-                                        .try_get::<Option<String>, _>(i)?
-                                        .map_or(RawCell::Null, RawCell::Text),
-                                })
-                            },
-                            row.try_get::<i64, _>(0)?,
-                            row.try_get::<Option<String>, _>(cols.len() + 1)?,
-                        )?);
-                    }
-                }
-                Pool::Postgres(p) => {
-                    let sql = format!(
-                        "SELECT form_version, {}, extra FROM {table} WHERE municipality = $1 AND date >= $2 AND date <= $3{}",
-                        cols.join(", "),
-                        if district.is_some() { " AND district = $4" } else { "" }
-                    );
-                    let mut q = sqlx::query(&sql)
-                        .bind(municipality)
-                        .bind(period.from)
-                        .bind(period.to);
-                    if let Some(d) = district {
-                        q = q.bind(d);
-                    }
-                    for row in q.fetch_all(p).await? {
-                        out.push(decode_row(
-                            k,
-                            def,
-                            &table,
-                            |i, ty| {
-                                Ok(match ty {
-                                    FieldType::Date => row
-                                        .try_get::<Option<foljupp_core::Date>, _>(i)?
-                                        .map_or(RawCell::Null, RawCell::Date),
-                                    FieldType::Int => row
-                                        .try_get::<Option<i64>, _>(i)?
-                                        .map_or(RawCell::Null, RawCell::Int),
-                                    FieldType::Bool => row
-                                        .try_get::<Option<bool>, _>(i)?
-                                        .map_or(RawCell::Null, RawCell::Bool),
-                                    _ => row
-                                        .try_get::<Option<String>, _>(i)?
-                                        .map_or(RawCell::Null, RawCell::Text),
-                                })
-                            },
-                            row.try_get::<i64, _>(0)?,
-                            row.try_get::<Option<String>, _>(cols.len() + 1)?,
-                        )?);
-                    }
-                }
+                                }
+                            }
+                            FieldType::Int => row
+                                .try_get::<Option<i64>, _>(i)?
+                                .map_or(RawCell::Null, RawCell::Int),
+                            FieldType::Bool => row
+                                .try_get::<Option<bool>, _>(i)?
+                                .map_or(RawCell::Null, RawCell::Bool),
+                            _ => row
+                                .try_get::<Option<String>, _>(i)?
+                                .map_or(RawCell::Null, RawCell::Text),
+                        })
+                    },
+                    row.try_get::<i64, _>(0)?,
+                    row.try_get::<Option<String>, _>(cols.len() + 1)?,
+                )?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Store::load_registrations`] on one PostgreSQL connection (or
+    /// inside a transaction).
+    pub(crate) async fn load_postgres(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        municipality: &str,
+        period: Period,
+        district: Option<&str>,
+        kind: Option<Kind>,
+    ) -> Result<Vec<Registration>> {
+        let mut out = Vec::new();
+        for k in Kind::ALL {
+            if kind.is_some_and(|want| want != k) {
+                continue;
+            }
+            let def = self.forms.kind(k);
+            let cols: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
+            let table = format!("reg_{}", k.code());
+            let sql = format!(
+                "SELECT form_version, {}, extra FROM {table} WHERE municipality = $1 AND date >= $2 AND date <= $3{}",
+                cols.join(", "),
+                if district.is_some() { " AND district = $4" } else { "" }
+            );
+            let mut q = sqlx::query(&sql)
+                .bind(municipality)
+                .bind(period.from)
+                .bind(period.to);
+            if let Some(d) = district {
+                q = q.bind(d);
+            }
+            for row in q.fetch_all(&mut *conn).await? {
+                out.push(decode_row(
+                    k,
+                    def,
+                    &table,
+                    |i, ty| {
+                        Ok(match ty {
+                            FieldType::Date => row
+                                .try_get::<Option<foljupp_core::Date>, _>(i)?
+                                .map_or(RawCell::Null, RawCell::Date),
+                            FieldType::Int => row
+                                .try_get::<Option<i64>, _>(i)?
+                                .map_or(RawCell::Null, RawCell::Int),
+                            FieldType::Bool => row
+                                .try_get::<Option<bool>, _>(i)?
+                                .map_or(RawCell::Null, RawCell::Bool),
+                            _ => row
+                                .try_get::<Option<String>, _>(i)?
+                                .map_or(RawCell::Null, RawCell::Text),
+                        })
+                    },
+                    row.try_get::<i64, _>(0)?,
+                    row.try_get::<Option<String>, _>(cols.len() + 1)?,
+                )?);
             }
         }
         Ok(out)

@@ -523,11 +523,16 @@ pub async fn answer(
     let now = foljupp_store::now_unix();
     match state
         .store
-        .record_parent_answers(&code_hash(&code), now, &answers)
+        .record_parent_answers_counted(&code_hash(&code), now, &answers)
         .await?
     {
-        AnswerOutcome::Recorded => {}
-        AnswerOutcome::Refused(why) => return Ok(refusal(lang, &path, &why)),
+        (AnswerOutcome::Recorded, day) => {
+            // The report rollup takes the answer up by recounting its day.
+            if let Some(day) = day {
+                state.report_cache.recount(&day);
+            }
+        }
+        (AnswerOutcome::Refused(why), _) => return Ok(refusal(lang, &path, &why)),
     }
     let mut page = ParentPage::new(lang, &path, "parent-thanks-title");
     page.thanks = true;

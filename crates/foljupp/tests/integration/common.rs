@@ -16,6 +16,9 @@ pub struct App {
     pub base: String,
     pub store: Store,
     pub http: reqwest::Client,
+    /// The server's state, for what only the process can tell (e.g. how
+    /// many times the report rollup was rebuilt).
+    pub state: foljupp_web::SharedState,
 }
 
 impl App {
@@ -40,7 +43,7 @@ impl App {
         let state = foljupp_web::AppState::load(store.clone(), config)
             .await
             .unwrap();
-        let (addr, _handle) = foljupp_web::serve(state, addr).await.unwrap();
+        let (addr, _handle) = foljupp_web::serve(state.clone(), addr).await.unwrap();
         App {
             backend,
             db_url: db_url.clone(),
@@ -50,6 +53,7 @@ impl App {
                 .redirect(Policy::none())
                 .build()
                 .unwrap(),
+            state,
         }
     }
 

@@ -547,3 +547,69 @@ async fn guessing_codes_is_slowed_down() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert!(html.contains("för många försök"));
 }
+
+/// Parents' answers reach the report without reading every registration
+/// again: the rollup recounts the answered registration's day. The report
+/// then equals the one a freshly started server counts from the store.
+#[tokio::test]
+async fn parents_answers_reach_the_report_without_a_rebuild() {
+    for app in App::all().await {
+        let b = app.backend;
+        let token = app
+            .token("radgivare", Role::Registrant, Some("rinkeby-kista"))
+            .await;
+        let analyst = app.token("analytiker", Role::Analyst, None).await;
+        let mut codes = Vec::new();
+        for (date, participants) in [
+            ("2021-03-04", "parent:woman"),
+            ("2021-03-04", "parent:man"),
+            ("2021-05-06", "parent:woman;parent:man"),
+        ] {
+            let created = register(
+                &app,
+                &token,
+                "conversation",
+                json!({"date": date, "district": "rinkeby-kista", "conversation_no": 2,
+                       "participants": participants, "q_right_topics": "yes"}),
+            )
+            .await;
+            codes.push(code_of(&created["parent_link"]));
+        }
+        let group = register(
+            &app,
+            &token,
+            "group_meeting",
+            json!({"date": "2021-03-04", "district": "rinkeby-kista", "women": 4, "men": 2}),
+        )
+        .await;
+        let group_code = code_of(&group["parent_link"]);
+        let before = kpis(&app, &analyst, 2021).await;
+        let scans = app.state.report_cache.scans();
+        assert!(scans >= 1, "{b}: the first report counted the store");
+
+        for (code, q, a) in [
+            (&codes[0], "q_helpful", "yes_really"),
+            (&codes[1], "q_helpful", "not_at_all"),
+            (&codes[2], "q_recommend", "yes"),
+            (&group_code, "q_helpful", "yes"),
+            (&group_code, "q_helpful", "not_really"),
+        ] {
+            let (status, _) = answer(&app, code, &[("lang", "sv"), (q, a)]).await;
+            assert_eq!(status, StatusCode::OK, "{b}: {q}={a}");
+        }
+        let after = kpis(&app, &analyst, 2021).await;
+        assert_eq!(
+            app.state.report_cache.scans(),
+            scans,
+            "{b}: the answers were taken up without a rebuild"
+        );
+        assert_ne!(before, after, "{b}: the answers count");
+        assert_eq!(
+            n(&after, "q_helpful_answered") - n(&before, "q_helpful_answered"),
+            4
+        );
+
+        let fresh = App::start(b, app.store_url()).await;
+        assert_eq!(after, kpis(&fresh, &analyst, 2021).await, "{b}");
+    }
+}

@@ -6,7 +6,8 @@
 //! transaction is running are written together in the next one, each
 //! answered after its commit) which adds what it stored to the rollup,
 //! advancing its version from the one the transaction followed to the one
-//! it set. Any other write (an import, a restore, a parent's answers, a
+//! it set; a parent's answer recounts its registration's day the same way
+//! ([`ReportCache::recount`]). Any other write (an import, a restore, a
 //! second server) leaves the cache's version behind the store's, and the
 //! next report rebuilds the rollup, from its stored snapshot when that
 //! counts the store's current version (`stats::snapshot`; `foljupp
@@ -61,6 +62,7 @@ pub struct ReportCache {
     /// One rebuild at a time; requests meanwhile wait for it.
     rebuilding: tokio::sync::Mutex<()>,
     writer: OnceLock<mpsc::Sender<Job>>,
+    scans: std::sync::atomic::AtomicU64,
 }
 
 struct Job {
@@ -145,6 +147,8 @@ impl ReportCache {
             // declared a mapping.
             let version = state.store.data_version().await?;
             let mut rollup = Rollup::new();
+            self.scans
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             for year in 2000..=crate::report::today().year() + 1 {
                 if let Some(period) = Period::year(year) {
                     for r in crate::report::load(state, cfg, period).await? {
@@ -201,6 +205,8 @@ impl ReportCache {
                 .await?
         };
         let rollup = builder.finish();
+        self.scans
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(
             registrations = rollup.len(),
             ms = started.elapsed().as_millis() as u64,
@@ -255,6 +261,48 @@ impl ReportCache {
             save_snapshot(&self.entries, store, &m).await?;
         }
         Ok(())
+    }
+
+    /// Takes up a parent's recorded answer: every rollup at the version the
+    /// answer's write followed recounts the answered registration's day
+    /// (its own municipality's; the others only advance) and moves to the
+    /// version it set. A rollup at any other version is left behind and
+    /// rebuilt by the next report, as after any write.
+    pub fn recount(&self, day: &foljupp_store::DayRecount) {
+        if day.step.before == day.step.after {
+            return;
+        }
+        let mut entries = self.entries.write().unwrap_or_else(poisoned);
+        for (municipality, e) in entries.iter_mut() {
+            if e.version != day.step.before {
+                continue;
+            }
+            if *municipality == day.municipality {
+                if e.config.forms.mappings.is_empty() {
+                    e.rollup
+                        .recount_day(&day.district, day.date, &day.registrations);
+                } else {
+                    let mapped: Vec<Registration> = day
+                        .registrations
+                        .iter()
+                        .map(|r| {
+                            let mut r = r.clone();
+                            e.config.forms.apply_mappings(&mut r);
+                            r
+                        })
+                        .collect();
+                    e.rollup.recount_day(&day.district, day.date, &mapped);
+                }
+            }
+            e.version = day.step.after.clone();
+        }
+    }
+
+    /// How many times a rollup has been rebuilt by scanning the stored
+    /// registrations since the server started (logged, and read by tests
+    /// that check a write was taken up without one).
+    pub fn scans(&self) -> u64 {
+        self.scans.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Stores one request's registrations through the group-commit writer,
