@@ -510,6 +510,11 @@ def bodies(outdir, count, district):
             f.write(json.dumps(body, separators=(",", ":")) + "\n")
 
 
+def _ratio(x):
+    """Two significant digits: 0.0023 is not 0.00."""
+    return f"{x:.2f}" if x >= 0.1 else f"{x:.2g}"
+
+
 def _fmt_s(x):
     return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
 
@@ -579,6 +584,8 @@ def write(results_path, out_path):
     L.append(f"- CPU: {m['cpu']}, {m['nproc']} cores (`nproc`), {m['mem_gib']} GiB memory; "
              f"load average at the end of the run {m['load']:.1f} (other work on the machine "
              "makes every figure slower)")
+    if m.get("note"):
+        L.append(f"- Note on this run: {m['note']}")
     L.append(f"- {m['rustc']}; DuckDB {duck['duckdb_version']} (Python, {duck['threads']} threads); "
              f"PostgreSQL {m['postgres']}; load generator {m['loadgen']}\n")
     L.append("## Results\n")
@@ -601,7 +608,7 @@ def write(results_path, out_path):
     row(f"report, median of {len(duck['warm_s'])} warm", lambda r: _fmt_s(r["warm"]))
     row("report size", lambda r: f"{r['bytes']:,} bytes")
     row("DuckDB, same indicators, median warm", lambda r: _fmt_s(duck["warm_median_s"]))
-    row("**foljupp warm ÷ DuckDB warm**", lambda r: f"**{r['warm'] / duck['warm_median_s']:.2f}**")
+    row("**foljupp warm ÷ DuckDB warm**", lambda r: f"**{_ratio(r['warm'] / duck['warm_median_s'])}**")
     row("server RSS: idle / after reports / after load",
         lambda r: f"{r['rss']['idle_kb'] / 1024:.0f} / {r['rss']['after_report_kb'] / 1024:.0f} / "
                   f"{r['rss']['after_load_kb'] / 1024:.0f} MiB")
@@ -643,7 +650,7 @@ def write(results_path, out_path):
         L.append(f"| {label} | " + " | ".join(f(b, res[b]) for b in backends) + " |")
 
     target("warm report ≤ ½ DuckDB warm at 1M", lambda b, r: verdict(
-        r["warm"] <= duck["warm_median_s"] / 2, f"{r['warm'] / duck['warm_median_s']:.2f}×", 1_000_000))
+        r["warm"] <= duck["warm_median_s"] / 2, f"{_ratio(r['warm'] / duck['warm_median_s'])}×", 1_000_000))
     target("warm report < 1 s at 10M", lambda b, r: verdict(
         r["warm"] < 1, _fmt_s(r["warm"]), 10_000_000))
     target("cold report < 2 s at 1M (start → ready + first report)", lambda b, r: verdict(
