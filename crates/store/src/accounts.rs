@@ -4,6 +4,77 @@
 use crate::{execute, fetch_all, fetch_optional, Result, Store, StoreError};
 use foljupp_core::Role;
 use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long an API token found in the database is trusted without asking
+/// again. Every API request carries its token, and asking costs a round
+/// trip per request (to SQLite's connection thread, or PostgreSQL) that is
+/// a large part of a registration's work. Whatever this process changes
+/// (revoking a token, disabling an account, a new role) forgets every
+/// remembered token at once; a change made by another process (the CLI,
+/// a second server) takes effect within this time.
+pub const TOKEN_TRUST_SECS: u64 = 5;
+
+/// Most tokens remembered at once: a municipality's integrations and
+/// registering apps are far fewer. Only tokens that exist are remembered,
+/// so guessing cannot fill it.
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+/// Tokens recently found in the database, by hash, with when they were
+/// read. The account is kept without its password hash, which token
+/// checks never need.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    entries: Mutex<HashMap<String, (Instant, ApiToken, Account)>>,
+}
+
+impl std::fmt::Debug for TokenCache {
+    // Never the hashes: a debug print must not be a list of credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.entries.lock().map(|e| e.len()).unwrap_or_default();
+        write!(f, "TokenCache({n} tokens)")
+    }
+}
+
+impl TokenCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, ApiToken, Account)>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get(&self, token_hash: &str) -> Option<(ApiToken, Account)> {
+        let entries = self.lock();
+        let (read_at, token, account) = entries.get(token_hash)?;
+        (read_at.elapsed() < Duration::from_secs(TOKEN_TRUST_SECS))
+            .then(|| (token.clone(), account.clone()))
+    }
+
+    fn put(&self, token_hash: &str, token: &ApiToken, account: &Account) {
+        let mut entries = self.lock();
+        if entries.len() >= TOKEN_CACHE_MAX {
+            let trust = Duration::from_secs(TOKEN_TRUST_SECS);
+            entries.retain(|_, (read_at, _, _)| read_at.elapsed() < trust);
+            if entries.len() >= TOKEN_CACHE_MAX {
+                entries.clear();
+            }
+        }
+        let account = Account {
+            password_hash: None,
+            ..account.clone()
+        };
+        entries.insert(
+            token_hash.to_string(),
+            (Instant::now(), token.clone(), account),
+        );
+    }
+
+    /// After any change to tokens or accounts: the next request of every
+    /// token reads the database again.
+    pub(crate) fn forget_all(&self) {
+        self.lock().clear();
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Account {
@@ -134,6 +205,7 @@ impl Store {
             "UPDATE account SET password_hash = ? WHERE id = ?",
             [password_hash, account_id]
         );
+        self.tokens.forget_all();
         Ok(())
     }
 
@@ -144,6 +216,7 @@ impl Store {
             "UPDATE account SET disabled = ? WHERE id = ?",
             [disabled, account_id]
         );
+        self.tokens.forget_all();
         if disabled {
             self.delete_sessions_of(account_id).await?;
         }
@@ -264,10 +337,34 @@ impl Store {
         ))
     }
 
-    /// A token and its account in one query: every API request looks both
-    /// up, and on SQLite each query is a round trip to the connection's
-    /// thread.
+    /// A token and its account (without the password hash), as read from
+    /// the database at most [`TOKEN_TRUST_SECS`] ago: every API request
+    /// looks both up. The caller checks revocation, expiry and the
+    /// account's state as of now.
     pub async fn api_token_with_account(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ApiToken, Account)>> {
+        if let Some(found) = self.tokens.get(token_hash) {
+            return Ok(Some(found));
+        }
+        let found = self.read_api_token_with_account(token_hash).await?;
+        if let Some((token, account)) = &found {
+            self.tokens.put(token_hash, token, account);
+        }
+        Ok(found.map(|(token, account)| {
+            (
+                token,
+                Account {
+                    password_hash: None,
+                    ..account
+                },
+            )
+        }))
+    }
+
+    /// A token and its account in one query.
+    async fn read_api_token_with_account(
         &self,
         token_hash: &str,
     ) -> Result<Option<(ApiToken, Account)>> {
@@ -291,11 +388,13 @@ impl Store {
     }
 
     pub async fn revoke_api_token(&self, id: i64) -> Result<bool> {
-        Ok(execute!(
+        let revoked = execute!(
             self,
             "UPDATE api_token SET revoked = TRUE WHERE id = ?",
             [id]
-        ) > 0)
+        ) > 0;
+        self.tokens.forget_all();
+        Ok(revoked)
     }
 
     /// Every token of the municipality's accounts, newest first.
@@ -375,6 +474,7 @@ impl Store {
             "UPDATE account SET role = ?, district = ? WHERE id = ?",
             [role.code(), district, account_id]
         );
+        self.tokens.forget_all();
         Ok(())
     }
 }

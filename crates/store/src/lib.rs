@@ -23,7 +23,7 @@ mod sqlite_bulk;
 mod steering;
 pub mod testing;
 
-pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord};
+pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord, TOKEN_TRUST_SECS};
 pub use audit::{AuditEvent, AuditFilter};
 pub use parent_links::{AnswerOutcome, DayRecount, LinkState, ParentLink};
 pub use registrations::{IdempotencyKey, Insert, NewParentLink, Request, VersionStep};
@@ -85,6 +85,17 @@ pub(crate) enum Pool {
 pub struct Store {
     pub(crate) pool: Pool,
     pub(crate) forms: foljupp_core::FormSet,
+    /// API tokens looked up in the last few seconds (see
+    /// [`accounts::TOKEN_TRUST_SECS`]), shared by the store's clones.
+    pub(crate) tokens: std::sync::Arc<accounts::TokenCache>,
+    /// SQLite: the connection that writes registrations, kept between
+    /// transactions. In WAL mode a connection forgets its whole page cache
+    /// when it finds that another connection wrote, so writers taking
+    /// turns with the pool's connections would each read the pages they
+    /// change again; one writer keeps them. SQLite runs one write
+    /// transaction at a time anyway.
+    pub(crate) sqlite_writer:
+        std::sync::Arc<tokio::sync::Mutex<Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>>>,
 }
 
 /// Copies the SQLite write-ahead log into the database file twice a
@@ -175,7 +186,12 @@ impl Store {
         if let Pool::Sqlite(p) = &pool {
             checkpoint_in_background(p.clone());
         }
-        let store = Store { pool, forms };
+        let store = Store {
+            pool,
+            forms,
+            tokens: Default::default(),
+            sqlite_writer: Default::default(),
+        };
         migrate::run(&store).await?;
         // The version row exists from the start, so that every writer locks
         // it (PostgreSQL) and reads the version it follows (see
@@ -248,6 +264,8 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        // Closing waits for every connection to come back.
+        drop(self.sqlite_writer.lock().await.take());
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,
             Pool::Postgres(p) => p.close().await,

@@ -109,6 +109,15 @@ pub(crate) fn expires_at(now: i64, lifetime_secs: i64) -> i64 {
 
 pub(crate) const INSERT_LINK: &str = "INSERT INTO parent_link (code_hash, kind, registration_id, questions, expires_at, used, multi) VALUES (?, ?, ?, ?, ?, FALSE, ?)";
 
+/// [`INSERT_LINK`] for `rows` links at once (a group commit's).
+pub(crate) fn insert_links_sql(rows: usize) -> String {
+    let one = "(?, ?, ?, ?, ?, FALSE, ?)";
+    format!(
+        "INSERT INTO parent_link (code_hash, kind, registration_id, questions, expires_at, used, multi) VALUES {}",
+        vec![one; rows].join(", ")
+    )
+}
+
 /// What [`Store::tidy_parent_links`] runs, with its bound time.
 pub(crate) fn tidy_statements(now: i64) -> [(&'static str, i64); 2] {
     [

@@ -214,7 +214,7 @@ impl Store {
         let version_sql = "SELECT token FROM data_version WHERE scope = 'registrations'";
         let bulk = reqs.iter().map(|r| r.regs.len()).sum::<usize>() > BULK_ROWS;
         macro_rules! group {
-            ($tx:ident, $ph:expr, $lock:expr, $date:expr, $bulk:expr) => {{
+            ($tx:ident, $ph:expr, $lock:expr, $date:expr, $bulk:expr, $row_by_row:expr, $links:expr) => {{
                 let before: Option<String> = sqlx::query_scalar(&format!("{version_sql}{}", $lock))
                     .fetch_optional(&mut *$tx)
                     .await?;
@@ -229,6 +229,13 @@ impl Store {
                         sqlx::query(&$ph(sql)).bind(at).execute(&mut *$tx).await?;
                     }
                 }
+                // First each request's key (a replay stores nothing), then
+                // the rows of all stored requests together: one multi-row
+                // INSERT per kind and one for the parents' links, not
+                // statements per request. Every statement is a round trip
+                // (to SQLite's connection thread, or PostgreSQL) made while
+                // the group's requests wait.
+                let mut stored_ids: Vec<Option<Vec<String>>> = Vec::with_capacity(reqs.len());
                 for req in reqs {
                     let ids: Vec<String> = req.regs.iter().map(|_| random_id()).collect();
                     if let Some(k) = req.key {
@@ -253,68 +260,93 @@ impl Store {
                             .bind(&k.key_hash)
                             .fetch_one(&mut *$tx)
                             .await?;
-                            out.push(replay(found, k));
+                            out.push(Some(replay(found, k)));
+                            stored_ids.push(None);
                             continue;
                         }
                     }
-                    let mut by_kind: BTreeMap<Kind, Vec<(&str, &Registration)>> = BTreeMap::new();
+                    out.push(None);
+                    stored_ids.push(Some(ids));
+                }
+                let mut by_kind: BTreeMap<(&str, Kind), Vec<(&str, &Registration)>> =
+                    BTreeMap::new();
+                let mut links = Vec::new();
+                for (req, ids) in reqs.iter().zip(&stored_ids) {
+                    let Some(ids) = ids else { continue };
                     for (id, r) in ids.iter().zip(req.regs) {
-                        by_kind.entry(r.kind).or_default().push((id, r));
-                    }
-                    // In primary-key order (municipality, date, id): a bulk
-                    // import then appends to the table's B-tree instead of
-                    // touching a random page per row. The order says
-                    // nothing: ids are random.
-                    for rows in by_kind.values_mut() {
-                        rows.sort_unstable_by(|a, b| (a.1.date, a.0).cmp(&(b.1.date, b.0)));
-                    }
-                    for (kind, rows) in &by_kind {
-                        let def = self.forms.kind(*kind);
-                        if bulk {
-                            let sql = insert_sql(*kind, def, 1);
-                            if $bulk(&mut *$tx, &sql, def, req.municipality, rows, &mut written, &mut *progress).await? {
-                                continue;
-                            }
-                        }
-                        for chunk in rows.chunks(BATCH_ROWS) {
-                            let sql = $ph(&insert_sql(*kind, def, chunk.len()));
-                            let mut q = sqlx::query(&sql);
-                            for (id, r) in chunk {
-                                q = q
-                                    .bind(*id)
-                                    .bind(req.municipality)
-                                    .bind(i64::from(r.form_version));
-                                for f in &def.fields {
-                                    q = match cells(r, f.ty, &f.name) {
-                                        Cell::Str(t) => q.bind(t),
-                                        Cell::Text(t) => q.bind(t),
-                                        Cell::Int(i) => q.bind(i),
-                                        Cell::Date(d) => q.bind(d.map($date)),
-                                        Cell::Bool(b) => q.bind(b),
-                                    };
-                                }
-                                q = q.bind(extra_json(r, def));
-                            }
-                            q.execute(&mut *$tx).await?;
-                            written += chunk.len();
-                            progress(written);
-                        }
+                        by_kind
+                            .entry((req.municipality, r.kind))
+                            .or_default()
+                            .push((id, r));
                     }
                     if let (Some(link), Some(first), Some(id)) =
                         (req.parent_link, req.regs.first(), ids.first())
                     {
-                        sqlx::query(&$ph(crate::parent_links::INSERT_LINK))
+                        links.push((link, first.kind, id));
+                    }
+                }
+                // In primary-key order (municipality, date, id): a bulk
+                // import then appends to the table's B-tree instead of
+                // touching a random page per row. The order says
+                // nothing: ids are random.
+                for rows in by_kind.values_mut() {
+                    rows.sort_unstable_by(|a, b| (a.1.date, a.0).cmp(&(b.1.date, b.0)));
+                }
+                for ((municipality, kind), rows) in &by_kind {
+                    let def = self.forms.kind(*kind);
+                    if bulk || $row_by_row {
+                        let sql = insert_sql(*kind, def, 1);
+                        if $bulk(&mut *$tx, &sql, def, municipality, rows, &mut written, &mut *progress).await? {
+                            continue;
+                        }
+                    }
+                    for chunk in rows.chunks(BATCH_ROWS) {
+                        let sql = $ph(&insert_sql(*kind, def, chunk.len()));
+                        let mut q = sqlx::query(&sql);
+                        for (id, r) in chunk {
+                            q = q
+                                .bind(*id)
+                                .bind(*municipality)
+                                .bind(i64::from(r.form_version));
+                            for f in &def.fields {
+                                q = match cells(r, f.ty, &f.name) {
+                                    Cell::Str(t) => q.bind(t),
+                                    Cell::Text(t) => q.bind(t),
+                                    Cell::Int(i) => q.bind(i),
+                                    Cell::Date(d) => q.bind(d.map($date)),
+                                    Cell::Bool(b) => q.bind(b),
+                                };
+                            }
+                            q = q.bind(extra_json(r, def));
+                        }
+                        q.execute(&mut *$tx).await?;
+                        written += chunk.len();
+                        progress(written);
+                    }
+                }
+                let links_written = links.is_empty() || $links(&mut *$tx, &links, now).await?;
+                for chunk in links.chunks(BATCH_ROWS).filter(|_| !links_written) {
+                    let sql = $ph(&crate::parent_links::insert_links_sql(chunk.len()));
+                    let mut q = sqlx::query(&sql);
+                    for (link, kind, id) in chunk {
+                        q = q
                             .bind(&link.code_hash)
-                            .bind(first.kind.code())
-                            .bind(id)
+                            .bind(kind.code())
+                            .bind(*id)
                             .bind(link.survey.questions.join(";"))
                             .bind(crate::parent_links::expires_at(now, link.lifetime_secs))
-                            .bind(link.survey.multi)
-                            .execute(&mut *$tx)
-                            .await?;
+                            .bind(link.survey.multi);
                     }
-                    out.push(Insert::Stored(ids));
+                    q.execute(&mut *$tx).await?;
                 }
+                let out: Vec<Insert> = out
+                    .into_iter()
+                    .zip(stored_ids)
+                    .map(|(replayed, ids)| match (replayed, ids) {
+                        (Some(r), _) => r,
+                        (None, ids) => Insert::Stored(ids.unwrap_or_default()),
+                    })
+                    .collect();
                 let stored = out.iter().any(|o| matches!(o, Insert::Stored(_)));
                 let after = if stored {
                     let token = crate::random_token();
@@ -338,7 +370,11 @@ impl Store {
                 // A bulk import touches more pages than a connection's
                 // usual cache (64 MiB) holds: this connection gets more for
                 // this transaction only.
-                let mut conn = p.acquire().await?;
+                let mut writer = self.sqlite_writer.lock().await;
+                let mut conn = match writer.take() {
+                    Some(conn) => conn,
+                    None => p.acquire().await?,
+                };
                 if bulk {
                     sqlx::query("PRAGMA cache_size = -524288")
                         .execute(&mut *conn)
@@ -352,7 +388,9 @@ impl Store {
                         |s: &str| s.to_string(),
                         "",
                         foljupp_core::format_date,
-                        sqlite_bulk_insert
+                        sqlite_bulk_insert,
+                        true,
+                        sqlite_insert_links
                     )
                 }
                 .await;
@@ -361,6 +399,11 @@ impl Store {
                     sqlx::query("PRAGMA cache_size = -65536")
                         .execute(&mut *conn)
                         .await?;
+                }
+                // The connection stays this store's writer unless the
+                // transaction failed (it may be the connection that did).
+                if r.is_ok() {
+                    *writer = Some(conn);
                 }
                 r
             }
@@ -374,7 +417,9 @@ impl Store {
                     crate::pg_placeholders,
                     " FOR UPDATE",
                     |d: foljupp_core::Date| d,
-                    pg_bulk_insert
+                    pg_bulk_insert,
+                    false,
+                    pg_insert_links
                 )
             }
         }
@@ -613,6 +658,42 @@ impl<'r> RowValues<'r> {
     fn extra_json(&self) -> Option<String> {
         extra_json_of(self.extra.iter().copied())
     }
+}
+
+/// The parents' answer links of a group, each with its kind and the
+/// registration it belongs to.
+type Links<'a> = [(&'a NewParentLink, Kind, &'a String)];
+
+/// Writes a group's parents' links on SQLite, one prepared statement run
+/// for each on the connection's handle (see [`sqlite_bulk_insert`]).
+async fn sqlite_insert_links(
+    conn: &mut sqlx::SqliteConnection,
+    links: &Links<'_>,
+    now: i64,
+) -> Result<bool> {
+    use crate::sqlite_bulk::{Param, RowInsert};
+    let mut lock = conn.lock_handle().await?;
+    let mut insert = RowInsert::prepare(&mut lock, crate::parent_links::INSERT_LINK)?;
+    for (link, kind, id) in links {
+        insert.insert(&[
+            Param::Text(&link.code_hash),
+            Param::Text(kind.code()),
+            Param::Text(id),
+            Param::Owned(link.survey.questions.join(";")),
+            Param::Int(crate::parent_links::expires_at(now, link.lifetime_secs)),
+            Param::Int(i64::from(link.survey.multi)),
+        ])?;
+    }
+    Ok(true)
+}
+
+/// PostgreSQL takes a group's links as one multi-row INSERT (the caller's).
+async fn pg_insert_links(
+    _conn: &mut sqlx::PgConnection,
+    _links: &Links<'_>,
+    _now: i64,
+) -> Result<bool> {
+    Ok(false)
 }
 
 /// Writes one kind's rows of a bulk import (more than [`BULK_ROWS`] in the

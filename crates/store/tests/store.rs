@@ -332,3 +332,101 @@ async fn parent_links_record_answers_once_or_many_times_on_both_backends() {
         );
     }
 }
+
+/// API tokens are remembered for a few seconds (every API request carries
+/// one): a change this store makes is seen at once, one made by another
+/// process (here a second store on the same database, as the CLI would
+/// be) only after `TOKEN_TRUST_SECS`; the remembered account carries no
+/// password hash.
+#[tokio::test]
+async fn tokens_are_remembered_briefly_and_forgotten_on_this_stores_changes() {
+    use foljupp_core::Role;
+    for (backend, url) in testing::fresh_databases().await {
+        let store = Store::open(&url, FormSet::defaults()).await.unwrap();
+        let other = Store::open(&url, FormSet::defaults()).await.unwrap();
+        let account = store
+            .create_account("stockholm", "bo", Role::Analyst, None, "argon2-hash")
+            .await
+            .unwrap();
+        let token = store
+            .create_api_token("hash-1", account, Role::Analyst, None, None)
+            .await
+            .unwrap();
+        let (t, a) = store
+            .api_token_with_account("hash-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!t.revoked, "{backend}");
+        assert_eq!(a.password_hash, None, "{backend}: no hash in memory");
+        assert!(store
+            .api_token_with_account("unknown")
+            .await
+            .unwrap()
+            .is_none());
+
+        // Another process revokes it: this store still trusts what it read.
+        assert!(other.revoke_api_token(token).await.unwrap());
+        let (t, _) = store
+            .api_token_with_account("hash-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!t.revoked, "{backend}: read again before its time");
+        // The other store's own change is seen by itself at once.
+        let (t, _) = other
+            .api_token_with_account("hash-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(t.revoked, "{backend}");
+
+        // A change through this store forgets what it remembered.
+        store.set_disabled(account, false).await.unwrap();
+        let (t, a) = store
+            .api_token_with_account("hash-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(t.revoked, "{backend}");
+        assert!(!a.disabled, "{backend}");
+        other.set_disabled(account, true).await.unwrap();
+        assert!(
+            !store
+                .api_token_with_account("hash-1")
+                .await
+                .unwrap()
+                .unwrap()
+                .1
+                .disabled
+        );
+        store.revoke_api_token(token).await.unwrap();
+        assert!(
+            store
+                .api_token_with_account("hash-1")
+                .await
+                .unwrap()
+                .unwrap()
+                .1
+                .disabled
+        );
+
+        // And after its time, what another process changed is read.
+        other.set_disabled(account, false).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(
+            foljupp_store::TOKEN_TRUST_SECS + 1,
+        ))
+        .await;
+        assert!(
+            !store
+                .api_token_with_account("hash-1")
+                .await
+                .unwrap()
+                .unwrap()
+                .1
+                .disabled
+        );
+        other.close().await;
+        store.close().await;
+    }
+}
