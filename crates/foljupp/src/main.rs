@@ -667,7 +667,10 @@ async fn run(cli: Cli) -> Result<()> {
                     None,
                 )
                 .await?;
-            println!("API-nyckel {id} är återkallad.");
+            println!(
+                "API-nyckel {id} är återkallad. En server som redan kör slutar godta den inom {} sekunder.",
+                foljupp_store::TOKEN_TRUST_SECS
+            );
             Ok(())
         }
         Command::ParentLink {
@@ -796,7 +799,10 @@ async fn set_disabled(db: &DbArg, name: &str, disabled: bool) -> Result<()> {
         )
         .await?;
     if disabled {
-        println!("Kontot {name} är avstängt; dess sessioner är avslutade och dess API-nycklar slutar gälla.");
+        println!(
+            "Kontot {name} är avstängt; dess sessioner är avslutade och dess API-nycklar slutar gälla (i en server som redan kör inom {} sekunder).",
+            foljupp_store::TOKEN_TRUST_SECS
+        );
     } else {
         println!("Kontot {name} är återaktiverat.");
     }
