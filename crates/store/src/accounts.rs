@@ -23,8 +23,9 @@ pub const TOKEN_TRUST_SECS: u64 = 5;
 const TOKEN_CACHE_MAX: usize = 10_000;
 
 /// Tokens recently found in the database, by hash, with when they were
-/// read. The account is kept without its password hash, which token
-/// checks never need.
+/// read. The account comes without its password hash
+/// ([`Store::api_token_with_account`] drops it), which token checks never
+/// need.
 #[derive(Default)]
 pub(crate) struct TokenCache {
     entries: Mutex<HashMap<String, (Instant, ApiToken, Account)>>,
@@ -59,13 +60,9 @@ impl TokenCache {
                 entries.clear();
             }
         }
-        let account = Account {
-            password_hash: None,
-            ..account.clone()
-        };
         entries.insert(
             token_hash.to_string(),
-            (Instant::now(), token.clone(), account),
+            (Instant::now(), token.clone(), account.clone()),
         );
     }
 
@@ -348,19 +345,20 @@ impl Store {
         if let Some(found) = self.tokens.get(token_hash) {
             return Ok(Some(found));
         }
-        let found = self.read_api_token_with_account(token_hash).await?;
+        let found = self
+            .read_api_token_with_account(token_hash)
+            .await?
+            .map(|(token, account)| {
+                let account = Account {
+                    password_hash: None,
+                    ..account
+                };
+                (token, account)
+            });
         if let Some((token, account)) = &found {
             self.tokens.put(token_hash, token, account);
         }
-        Ok(found.map(|(token, account)| {
-            (
-                token,
-                Account {
-                    password_hash: None,
-                    ..account
-                },
-            )
-        }))
+        Ok(found)
     }
 
     /// A token and its account in one query.

@@ -107,9 +107,9 @@ pub(crate) fn expires_at(now: i64, lifetime_secs: i64) -> i64 {
         + EXPIRY_GRANULARITY
 }
 
-pub(crate) const INSERT_LINK: &str = "INSERT INTO parent_link (code_hash, kind, registration_id, questions, expires_at, used, multi) VALUES (?, ?, ?, ?, ?, FALSE, ?)";
-
-/// [`INSERT_LINK`] for `rows` links at once (a group commit's).
+/// The INSERT of `rows` parents' links (one, or a group commit's), each
+/// with its code hash, kind, registration id, questions, expiry and
+/// whether it takes many answers.
 pub(crate) fn insert_links_sql(rows: usize) -> String {
     let one = "(?, ?, ?, ?, ?, FALSE, ?)";
     format!(
@@ -150,7 +150,7 @@ impl Store {
         let expires_at = expires_at(now, lifetime_secs);
         execute!(
             self,
-            INSERT_LINK,
+            &insert_links_sql(1),
             [
                 code_hash,
                 kind.code(),

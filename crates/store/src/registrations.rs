@@ -235,7 +235,6 @@ impl Store {
                 // statements per request. Every statement is a round trip
                 // (to SQLite's connection thread, or PostgreSQL) made while
                 // the group's requests wait.
-                let mut stored_ids: Vec<Option<Vec<String>>> = Vec::with_capacity(reqs.len());
                 for req in reqs {
                     let ids: Vec<String> = req.regs.iter().map(|_| random_id()).collect();
                     if let Some(k) = req.key {
@@ -260,19 +259,17 @@ impl Store {
                             .bind(&k.key_hash)
                             .fetch_one(&mut *$tx)
                             .await?;
-                            out.push(Some(replay(found, k)));
-                            stored_ids.push(None);
+                            out.push(replay(found, k));
                             continue;
                         }
                     }
-                    out.push(None);
-                    stored_ids.push(Some(ids));
+                    out.push(Insert::Stored(ids));
                 }
                 let mut by_kind: BTreeMap<(&str, Kind), Vec<(&str, &Registration)>> =
                     BTreeMap::new();
                 let mut links = Vec::new();
-                for (req, ids) in reqs.iter().zip(&stored_ids) {
-                    let Some(ids) = ids else { continue };
+                for (req, inserted) in reqs.iter().zip(&out) {
+                    let Insert::Stored(ids) = inserted else { continue };
                     for (id, r) in ids.iter().zip(req.regs) {
                         by_kind
                             .entry((req.municipality, r.kind))
@@ -324,29 +321,22 @@ impl Store {
                         progress(written);
                     }
                 }
-                let links_written = links.is_empty() || $links(&mut *$tx, &links, now).await?;
-                for chunk in links.chunks(BATCH_ROWS).filter(|_| !links_written) {
-                    let sql = $ph(&crate::parent_links::insert_links_sql(chunk.len()));
-                    let mut q = sqlx::query(&sql);
-                    for (link, kind, id) in chunk {
-                        q = q
-                            .bind(&link.code_hash)
-                            .bind(kind.code())
-                            .bind(*id)
-                            .bind(link.survey.questions.join(";"))
-                            .bind(crate::parent_links::expires_at(now, link.lifetime_secs))
-                            .bind(link.survey.multi);
+                if !links.is_empty() && !$links(&mut *$tx, &links, now).await? {
+                    for chunk in links.chunks(BATCH_ROWS) {
+                        let sql = $ph(&crate::parent_links::insert_links_sql(chunk.len()));
+                        let mut q = sqlx::query(&sql);
+                        for (link, kind, id) in chunk {
+                            q = q
+                                .bind(&link.code_hash)
+                                .bind(kind.code())
+                                .bind(*id)
+                                .bind(link.survey.questions.join(";"))
+                                .bind(crate::parent_links::expires_at(now, link.lifetime_secs))
+                                .bind(link.survey.multi);
+                        }
+                        q.execute(&mut *$tx).await?;
                     }
-                    q.execute(&mut *$tx).await?;
                 }
-                let out: Vec<Insert> = out
-                    .into_iter()
-                    .zip(stored_ids)
-                    .map(|(replayed, ids)| match (replayed, ids) {
-                        (Some(r), _) => r,
-                        (None, ids) => Insert::Stored(ids.unwrap_or_default()),
-                    })
-                    .collect();
                 let stored = out.iter().any(|o| matches!(o, Insert::Stored(_)));
                 let after = if stored {
                     let token = crate::random_token();
@@ -673,7 +663,7 @@ async fn sqlite_insert_links(
 ) -> Result<bool> {
     use crate::sqlite_bulk::{Param, RowInsert};
     let mut lock = conn.lock_handle().await?;
-    let mut insert = RowInsert::prepare(&mut lock, crate::parent_links::INSERT_LINK)?;
+    let mut insert = RowInsert::prepare(&mut lock, &crate::parent_links::insert_links_sql(1))?;
     for (link, kind, id) in links {
         insert.insert(&[
             Param::Text(&link.code_hash),

@@ -352,11 +352,7 @@ async fn tokens_are_remembered_briefly_and_forgotten_on_this_stores_changes() {
             .create_api_token("hash-1", account, Role::Analyst, None, None)
             .await
             .unwrap();
-        let (t, a) = store
-            .api_token_with_account("hash-1")
-            .await
-            .unwrap()
-            .unwrap();
+        let (t, a) = lookup(&store).await;
         assert!(!t.revoked, "{backend}");
         assert_eq!(a.password_hash, None, "{backend}: no hash in memory");
         assert!(store
@@ -367,49 +363,21 @@ async fn tokens_are_remembered_briefly_and_forgotten_on_this_stores_changes() {
 
         // Another process revokes it: this store still trusts what it read.
         assert!(other.revoke_api_token(token).await.unwrap());
-        let (t, _) = store
-            .api_token_with_account("hash-1")
-            .await
-            .unwrap()
-            .unwrap();
+        let (t, _) = lookup(&store).await;
         assert!(!t.revoked, "{backend}: read again before its time");
         // The other store's own change is seen by itself at once.
-        let (t, _) = other
-            .api_token_with_account("hash-1")
-            .await
-            .unwrap()
-            .unwrap();
+        let (t, _) = lookup(&other).await;
         assert!(t.revoked, "{backend}");
 
         // A change through this store forgets what it remembered.
         store.set_disabled(account, false).await.unwrap();
-        let (t, a) = store
-            .api_token_with_account("hash-1")
-            .await
-            .unwrap()
-            .unwrap();
+        let (t, a) = lookup(&store).await;
         assert!(t.revoked, "{backend}");
         assert!(!a.disabled, "{backend}");
         other.set_disabled(account, true).await.unwrap();
-        assert!(
-            !store
-                .api_token_with_account("hash-1")
-                .await
-                .unwrap()
-                .unwrap()
-                .1
-                .disabled
-        );
+        assert!(!lookup(&store).await.1.disabled);
         store.revoke_api_token(token).await.unwrap();
-        assert!(
-            store
-                .api_token_with_account("hash-1")
-                .await
-                .unwrap()
-                .unwrap()
-                .1
-                .disabled
-        );
+        assert!(lookup(&store).await.1.disabled);
 
         // And after its time, what another process changed is read.
         other.set_disabled(account, false).await.unwrap();
@@ -417,16 +385,17 @@ async fn tokens_are_remembered_briefly_and_forgotten_on_this_stores_changes() {
             foljupp_store::TOKEN_TRUST_SECS + 1,
         ))
         .await;
-        assert!(
-            !store
-                .api_token_with_account("hash-1")
-                .await
-                .unwrap()
-                .unwrap()
-                .1
-                .disabled
-        );
+        assert!(!lookup(&store).await.1.disabled);
         other.close().await;
         store.close().await;
     }
+}
+
+/// The test token's row as `store` sees it now.
+async fn lookup(store: &Store) -> (foljupp_store::ApiToken, foljupp_store::Account) {
+    store
+        .api_token_with_account("hash-1")
+        .await
+        .unwrap()
+        .expect("the token exists")
 }
