@@ -683,9 +683,10 @@ def write(results_path, out_path):
     L.append("- The load generator keeps 100 connections busy (closed loop): wrk does not correct "
              "for coordinated omission, so its p99 is if anything optimistic. Registrations are "
              "posted by a registrant token for one district, each a valid conversation.")
-    L.append("- An import holds its decoded rows in memory (about 3 KB each) so that a file is "
-             "stored all or nothing; files of more than a million rows are imported in parts of a "
-             "million (each part one `foljupp import`), and the figures sum the parts.")
+    L.append("- An import stores rows while it is still decoding the file, in one transaction "
+             "that is committed only when the whole file was good (all or nothing): its memory "
+             "holds a few batches of 32,768 rows, whatever the file's size, and each file is one "
+             "`foljupp import`.")
     L.append("- Import rows/s is the wall time of the `foljupp import` processes, so at small N "
              "process start and migrations weigh in; the import prints its own rate too.")
     L.append("- The load average above shows how busy the machine was; on a shared machine the "

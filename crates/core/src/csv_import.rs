@@ -21,6 +21,29 @@ pub fn decode_csv(
     bytes: &[u8],
     today: crate::Date,
 ) -> std::result::Result<Vec<crate::Registration>, Vec<ImportError>> {
+    let mut out = Vec::new();
+    decode_csv_into(forms, org, kind, bytes, today, &mut |regs| {
+        out.extend(regs);
+        true
+    })?;
+    Ok(out)
+}
+
+/// Decodes a CSV text and hands the registrations to `sink` in file order,
+/// a chunk at a time, while the rest is still being decoded (an import
+/// stores them meanwhile). Once a bad row is found nothing more is handed
+/// over, but decoding goes on so that every problem is reported: then the
+/// answer is every problem, and what `sink` received must not be kept.
+/// When `sink` answers `false` (it cannot take more), decoding stops.
+/// Returns the number of registrations handed over.
+pub fn decode_csv_into(
+    forms: &crate::FormSet,
+    org: &Organisation,
+    kind: Kind,
+    bytes: &[u8],
+    today: crate::Date,
+    sink: &mut dyn FnMut(Vec<crate::Registration>) -> bool,
+) -> std::result::Result<usize, Vec<ImportError>> {
     let def = forms.kind(kind);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -79,9 +102,10 @@ pub fn decode_csv(
         return Err(errors);
     }
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let (out, row_errors) = decode_rows(forms, org, kind, reader, &headers, today, workers);
+    let (handed, row_errors) =
+        decode_rows(forms, org, kind, reader, &headers, today, workers, sink);
     if row_errors.is_empty() {
-        Ok(out)
+        Ok(handed)
     } else {
         Err(row_errors)
     }
@@ -99,10 +123,13 @@ enum Item {
 }
 
 /// Decodes the records on `workers` threads while this thread reads them
-/// (decoding is most of an import's work before anything is stored). The
-/// records go out in numbered chunks and the results are put back in
-/// chunk order, so the registrations and the errors (in line order) are
-/// exactly those of decoding the rows one after another.
+/// (decoding is most of an import's work besides storing). The records go
+/// out in numbered chunks and the results are put back in chunk order, so
+/// the registrations and the errors (in line order) are exactly those of
+/// decoding the rows one after another. The registrations go to `sink`
+/// chunk by chunk until the first error (see [`decode_csv_into`]); returns
+/// how many went and every error.
+#[allow(clippy::too_many_arguments)]
 fn decode_rows(
     forms: &crate::FormSet,
     org: &Organisation,
@@ -111,7 +138,8 @@ fn decode_rows(
     headers: &[String],
     today: crate::Date,
     workers: usize,
-) -> (Vec<crate::Registration>, Vec<ImportError>) {
+    sink: &mut dyn FnMut(Vec<crate::Registration>) -> bool,
+) -> (usize, Vec<ImportError>) {
     use std::sync::{mpsc, Arc, Mutex};
     let def = forms.kind(kind);
     let ctx = DecodeContext {
@@ -159,19 +187,26 @@ fn decode_rows(
         (regs, errors)
     };
     // The results in chunk order: chunks decoded ahead of their turn wait
-    // in `early`; the rest is appended (and its chunk freed) at once, so
-    // the registrations are held once, as when decoding row by row.
-    let mut out = Vec::new();
+    // in `early` (at most the few in flight: the reader stays a bounded
+    // distance ahead); the rest goes to the sink at once, so memory does
+    // not grow with the file.
+    let mut handed = 0;
     let mut errors = Vec::new();
     let mut early = std::collections::BTreeMap::new();
     let mut next = 0;
+    // Whether the sink still takes registrations.
+    let mut taking = true;
     let mut take = |(n, regs, errs): (usize, Vec<crate::Registration>, Vec<ImportError>)| {
         early.insert(n, (regs, errs));
         while let Some((regs, errs)) = early.remove(&next) {
-            out.extend(regs);
             errors.extend(errs);
+            if errors.is_empty() && taking {
+                handed += regs.len();
+                taking = sink(regs);
+            }
             next += 1;
         }
+        taking
     };
     std::thread::scope(|s| {
         // Bounded: the reader stays a few chunks ahead of the decoders.
@@ -233,8 +268,12 @@ fn decode_rows(
                     break;
                 }
                 chunks += 1;
+                let mut go_on = true;
                 while let Ok(d) = done_rx.try_recv() {
-                    take(d);
+                    go_on = take(d);
+                }
+                if !go_on {
+                    break;
                 }
             }
         }
@@ -244,9 +283,11 @@ fn decode_rows(
             let _ = work_tx.send((chunks, chunk));
         }
         drop(work_tx);
-        done_rx.iter().for_each(&mut take);
+        for d in done_rx.iter() {
+            take(d);
+        }
     });
-    (out, errors)
+    (handed, errors)
 }
 
 /// One CSV row as decoder input, read in place.
@@ -408,23 +449,35 @@ mod tests {
             "date,district,unit,participants,children,age_groups,conversation_no,form,q_recommend,q_easy_reach\n",
         );
         let mut bytes = Vec::new();
+        // The same without the bad rows.
+        let mut clean = text.clone();
         for i in 0..(3 * CHUNK_ROWS + 17) {
-            let row = match i % 211 {
-                0 => "2020-02-30,farsta,,parent:woman,1,0-6,1,phone,,yes\n".to_string(),
-                5 => "2020-03-04,atlantis,,parent:nobody,x,0-6;13-99,1,phone,yes,\n".to_string(),
-                9 => "2020-03-04,farsta\n".to_string(),
-                _ if i % CHUNK_ROWS == 0 || i % CHUNK_ROWS == CHUNK_ROWS - 1 => {
-                    "2020-03-04,farsta,,parent:woman,  ,0-6,2,phone,,yes\n".to_string()
-                }
-                _ => format!(
-                    "2020-03-{:02},farsta,,parent:woman;parent:man,{},0-6; 7-12,{},in_person,,{}\n",
-                    1 + i % 28,
-                    1 + i % 4,
-                    2 + i % 3,
-                    if i % 7 == 0 { "" } else { " " }
-                ),
+            let bad = match i % 211 {
+                0 => Some("2020-02-30,farsta,,parent:woman,1,0-6,1,phone,,yes\n"),
+                5 => Some("2020-03-04,atlantis,,parent:nobody,x,0-6;13-99,1,phone,yes,\n"),
+                9 => Some("2020-03-04,farsta\n"),
+                _ => None,
             };
+            if let Some(bad) = bad {
+                text.push_str(bad);
+                continue;
+            }
+            if i % CHUNK_ROWS == 0 || i % CHUNK_ROWS == CHUNK_ROWS - 1 {
+                // A blank cell, and a question asked only at a first
+                // conversation (refused here, accepted in `clean`).
+                text.push_str("2020-03-04,farsta,,parent:woman,  ,0-6,2,phone,,yes\n");
+                clean.push_str("2020-03-04,farsta,,parent:woman,  ,0-6,1,phone,,yes\n");
+                continue;
+            }
+            let row = format!(
+                "2020-03-{:02},farsta,,parent:woman;parent:man,{},0-6; 7-12,{},in_person,,{}\n",
+                1 + i % 28,
+                1 + i % 4,
+                2 + i % 3,
+                if i % 7 == 0 { "" } else { " " }
+            );
             text.push_str(&row);
+            clean.push_str(&row);
         }
         bytes.extend_from_slice(text.as_bytes());
         bytes.extend_from_slice(b"2020-03-04,fars\xfft,,,,,,,,\n2020-03-04,farsta,,,,,,,,\n");
@@ -447,31 +500,68 @@ mod tests {
                 refused
             );
             for workers in [1, 2, 3, 8] {
-                let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[..]);
-                let headers: Vec<String> =
-                    reader.headers().unwrap().iter().map(String::from).collect();
-                let (regs, errors) = decode_rows(
-                    &forms,
-                    &org,
-                    Kind::Conversation,
-                    reader,
-                    &headers,
-                    today,
-                    workers,
-                );
-                assert!(regs == want_regs, "{workers} workers: other registrations");
-                let at = |es: &[ImportError]| {
-                    es.iter()
-                        .map(|e| (e.line, e.column.clone()))
-                        .collect::<Vec<_>>()
-                };
-                assert_eq!(at(&errors), at(&want_errors), "{workers} workers");
-                for (got, want) in errors.iter().zip(&want_errors) {
-                    if !want.column.is_empty() {
-                        assert_eq!(got.message, want.message, "line {}", got.line);
+                for file in [&bytes[..], clean.as_bytes()] {
+                    let (want_regs, want_errors) =
+                        decode_one_by_one(&forms, &org, Kind::Conversation, file, today);
+                    let mut reader = csv::ReaderBuilder::new().from_reader(file);
+                    let headers: Vec<String> =
+                        reader.headers().unwrap().iter().map(String::from).collect();
+                    let mut regs = Vec::new();
+                    let (handed, errors) = decode_rows(
+                        &forms,
+                        &org,
+                        Kind::Conversation,
+                        reader,
+                        &headers,
+                        today,
+                        workers,
+                        &mut |chunk| {
+                            regs.extend(chunk);
+                            true
+                        },
+                    );
+                    assert_eq!(handed, regs.len());
+                    if want_errors.is_empty() {
+                        assert!(regs == want_regs, "{workers} workers: other registrations");
+                    } else {
+                        // Registrations are handed over only before the
+                        // chunk of the first bad row: the start of the
+                        // row-by-row result.
+                        assert!(regs.len() < want_regs.len());
+                        assert!(regs[..] == want_regs[..regs.len()], "{workers} workers");
+                    }
+                    let at = |es: &[ImportError]| {
+                        es.iter()
+                            .map(|e| (e.line, e.column.clone()))
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(at(&errors), at(&want_errors), "{workers} workers");
+                    for (got, want) in errors.iter().zip(&want_errors) {
+                        if !want.column.is_empty() {
+                            assert_eq!(got.message, want.message, "line {}", got.line);
+                        }
                     }
                 }
             }
+            // A sink that stops taking stops the decoding: no more is
+            // handed over.
+            if refused {
+                continue;
+            }
+            let mut calls = 0;
+            let handed = decode_csv_into(
+                &forms,
+                &org,
+                Kind::Conversation,
+                clean.as_bytes(),
+                today,
+                &mut |_| {
+                    calls += 1;
+                    false
+                },
+            )
+            .unwrap();
+            assert_eq!((calls, handed), (1, CHUNK_ROWS));
             let all = decode_csv(&forms, &org, Kind::Conversation, &bytes, today).unwrap_err();
             assert!(all.windows(2).all(|w| w[0].line <= w[1].line));
         }

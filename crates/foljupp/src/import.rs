@@ -1,15 +1,22 @@
-//! CSV import, all or nothing: every row is decoded first
-//! (`core::csv_import`); one bad row means nothing is stored and every bad
-//! row is reported with its line number (the header is line 1), column and
-//! reason.
+//! CSV import, all or nothing: the rows are decoded (`core::csv_import`)
+//! and stored as they are decoded, in one transaction that is committed
+//! only when the whole file was good. One bad row means nothing is stored
+//! and every bad row is reported with its line number (the header is line
+//! 1), column and reason.
 
 use anyhow::{bail, Context, Result};
-use foljupp_core::csv_import::decode_csv;
+use foljupp_core::csv_import::{decode_csv_into, ImportError};
 use foljupp_core::{Kind, MunicipalConfig};
 use foljupp_stats::RollupBuilder;
-use foljupp_store::{Request, Store, VersionStep};
+use foljupp_store::{Store, StoreError, StreamItem, VersionStep};
 use std::io::IsTerminal;
 use std::path::Path;
+
+/// Registrations handed to the store at a time. Each batch is written in
+/// primary-key order (`Store::insert_stream`), so larger batches write
+/// more nearly in order; memory holds about three of them (one being
+/// decoded, one waiting, one being written) at about 3 KB a row.
+const WRITE_ROWS: usize = 32_768;
 
 pub async fn import_csv(
     store: &Store,
@@ -21,81 +28,76 @@ pub async fn import_csv(
         std::fs::read(file).with_context(|| format!("kunde inte läsa {}", file.display()))?;
     let today = time::OffsetDateTime::now_utc().date();
     let started = std::time::Instant::now();
-    let regs = match decode_csv(&cfg.forms, &cfg.organisation, kind, &bytes, today) {
-        Ok(r) => r,
-        Err(errors) => {
-            const SHOWN: usize = 200;
-            for e in errors.iter().take(SHOWN) {
-                if e.column.is_empty() {
-                    eprintln!("rad {}: {}", e.line, e.message);
-                } else {
-                    eprintln!("rad {}, kolumn {}: {}", e.line, e.column, e.message);
-                }
-            }
-            if errors.len() > SHOWN {
-                eprintln!("… och {} fel till.", errors.len() - SHOWN);
-            }
-            bail!(
-                "{} fel i {}: ingenting importerades. Rätta raderna ovan och importera filen igen.",
-                errors.len(),
-                file.display()
-            );
-        }
-    };
-    let total = regs.len();
+    // For the progress shown only: the lines after the header (a quoted
+    // cell holding a line break makes this a little more than the rows).
+    let lines = bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    let lines = lines.saturating_sub(1);
     let tty = std::io::stderr().is_terminal();
     let mut last_shown = 0usize;
     let mut progress = |n: usize| {
+        let percent = (n * 100 / lines.max(1)).min(100);
         if tty {
-            eprint!(
-                "\rSparar: {n} av {total} rader ({} %)",
-                n * 100 / total.max(1)
-            );
-        } else if n * 10 / total.max(1) > last_shown * 10 / total.max(1) || n == total {
-            eprintln!(
-                "Sparar: {n} av {total} rader ({} %)",
-                n * 100 / total.max(1)
-            );
+            eprint!("\rSparar: {n} av {lines} rader ({percent} %)");
+        } else if n * 10 / lines.max(1) > last_shown * 10 / lines.max(1) {
+            eprintln!("Sparar: {n} av {lines} rader ({percent} %)");
         }
         last_shown = n;
     };
     // The report rollup's snapshot is carried forward with the import (see
     // `keep_snapshot`): the version and emptiness are read before the
-    // write, and the rows are counted while they are being written.
+    // write, and the rows are counted while they are being decoded.
     let version = store.data_version().await?;
     let was_empty = !store.has_registrations(cfg.code()).await?;
-    let regs = std::sync::Arc::new(regs);
-    let counting = cfg.forms.mappings.is_empty().then(|| {
-        let regs = regs.clone();
+    let (to_store, mut rows) = tokio::sync::mpsc::channel(1);
+    let decoding = {
+        let (forms, organisation) = (cfg.forms.clone(), cfg.organisation.clone());
+        let mut counted = forms.mappings.is_empty().then(RollupBuilder::new);
         tokio::task::spawn_blocking(move || {
-            let mut counted = RollupBuilder::new();
-            for r in regs.iter() {
-                counted.add(r);
+            let mut batch = Vec::with_capacity(WRITE_ROWS);
+            let decoded =
+                decode_csv_into(&forms, &organisation, kind, &bytes, today, &mut |regs| {
+                    if let Some(counted) = &mut counted {
+                        regs.iter().for_each(|r| counted.add(r));
+                    }
+                    batch.extend(regs);
+                    batch.len() < WRITE_ROWS
+                        || to_store
+                            .blocking_send(StreamItem::Rows(std::mem::take(&mut batch)))
+                            .is_ok()
+                });
+            // Only a file without a bad row ends with `End`: otherwise the
+            // channel closes without it and the store rolls back.
+            if decoded.is_ok() {
+                let _ = to_store.blocking_send(StreamItem::Rows(batch));
+                let _ = to_store.blocking_send(StreamItem::End);
             }
-            counted
+            (decoded, counted)
         })
-    });
-    let request = Request {
-        municipality: cfg.code(),
-        regs: &regs,
-        key: None,
-        parent_link: None,
     };
-    let (_, step) = store
-        .insert_group(
-            std::slice::from_ref(&request),
-            foljupp_store::now_unix(),
-            &mut progress,
-        )
-        .await
-        .context("importen avbröts och ingenting sparades")?;
+    let stored = store
+        .insert_stream(cfg.code(), &mut rows, &mut progress)
+        .await;
+    drop(rows);
+    let (decoded, counted) = decoding.await.context("läsningen av filen avbröts")?;
     if tty {
         eprintln!();
     }
-    if let Some(counting) = counting {
-        let counted = counting
-            .await
-            .context("sammanräkningen av raderna avbröts")?;
+    if let Err(errors) = decoded {
+        report_errors(&errors);
+        bail!(
+            "{} fel i {}: ingenting importerades. Rätta raderna ovan och importera filen igen.",
+            errors.len(),
+            file.display()
+        );
+    }
+    let (total, step) = match stored {
+        Err(StoreError::Aborted) => bail!("importen avbröts och ingenting sparades"),
+        r => r.context("importen avbröts och ingenting sparades")?,
+    };
+    if let Some(counted) = counted {
         let base = Base { version, was_empty };
         // The registrations are stored: a snapshot that cannot be kept only
         // costs the next report a scan.
@@ -116,6 +118,21 @@ pub async fn import_csv(
         total as f64 / secs.max(1e-9)
     );
     Ok(())
+}
+
+/// Prints a file's problems, the first 200 of them.
+fn report_errors(errors: &[ImportError]) {
+    const SHOWN: usize = 200;
+    for e in errors.iter().take(SHOWN) {
+        if e.column.is_empty() {
+            eprintln!("rad {}: {}", e.line, e.message);
+        } else {
+            eprintln!("rad {}, kolumn {}: {}", e.line, e.column, e.message);
+        }
+    }
+    if errors.len() > SHOWN {
+        eprintln!("… och {} fel till.", errors.len() - SHOWN);
+    }
 }
 
 /// What was known before the import's transaction.

@@ -26,7 +26,7 @@ pub mod testing;
 pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord, TOKEN_TRUST_SECS};
 pub use audit::{AuditEvent, AuditFilter};
 pub use parent_links::{AnswerOutcome, DayRecount, LinkState, ParentLink};
-pub use registrations::{IdempotencyKey, Insert, NewParentLink, Request, VersionStep};
+pub use registrations::{IdempotencyKey, Insert, NewParentLink, Request, StreamItem, VersionStep};
 pub use steering::{LinkHash, LinkTarget, NewRound, SpindelnRound, StatusContent, StatusReport};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -54,6 +54,9 @@ pub enum StoreError {
     /// on to every request of a group that failed together).
     #[error("databasen svarar inte: {0}")]
     Unavailable(String),
+    /// An import's stream ended before its last row: nothing was stored.
+    #[error("importen avbröts innan hela filen var läst: ingenting sparades")]
+    Aborted,
     /// Any other failure, copied the same way (answered as a server error).
     #[error("databasfel: {0}")]
     Failed(String),

@@ -101,6 +101,16 @@ pub struct VersionStep {
     pub after: Option<String>,
 }
 
+/// What an import's stream of registrations carries
+/// ([`Store::insert_stream`]).
+#[derive(Debug)]
+pub enum StreamItem {
+    /// The next registrations of the file.
+    Rows(Vec<Registration>),
+    /// The whole file was read without a problem: store it.
+    End,
+}
+
 /// What an idempotent insert did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Insert {
@@ -282,12 +292,8 @@ impl Store {
                         links.push((link, first.kind, id));
                     }
                 }
-                // In primary-key order (municipality, date, id): a bulk
-                // import then appends to the table's B-tree instead of
-                // touching a random page per row. The order says
-                // nothing: ids are random.
                 for rows in by_kind.values_mut() {
-                    rows.sort_unstable_by(|a, b| (a.1.date, a.0).cmp(&(b.1.date, b.0)));
+                    sort_for_writing(rows);
                 }
                 for ((municipality, kind), rows) in &by_kind {
                     let def = self.forms.kind(*kind);
@@ -411,6 +417,107 @@ impl Store {
                     false,
                     pg_insert_links
                 )
+            }
+        }
+    }
+
+    /// Stores an import's registrations as they arrive on `rows`, while the
+    /// rest of the file is still being read, all or none: in one
+    /// transaction that is committed when [`StreamItem::End`] arrives and
+    /// rolled back when the channel closes without it (a bad row was found
+    /// further on, or the reading failed); then the answer is
+    /// [`StoreError::Aborted`]. `progress` is called with the number of
+    /// rows written so far. Returns how many were stored and the data
+    /// version before and after (as [`Store::insert_group`]).
+    pub async fn insert_stream(
+        &self,
+        municipality: &str,
+        rows: &mut tokio::sync::mpsc::Receiver<StreamItem>,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<(usize, VersionStep)> {
+        let version_sql = "SELECT token FROM data_version WHERE scope = 'registrations'";
+        macro_rules! stream {
+            ($tx:ident, $ph:expr, $lock:expr, $bulk:expr) => {{
+                let before: Option<String> = sqlx::query_scalar(&format!("{version_sql}{}", $lock))
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+                let mut written = 0usize;
+                loop {
+                    let regs = match rows.recv().await {
+                        Some(StreamItem::Rows(regs)) => regs,
+                        Some(StreamItem::End) => break,
+                        // The transaction is rolled back as it is dropped.
+                        None => return Err(StoreError::Aborted),
+                    };
+                    let ids: Vec<String> = regs.iter().map(|_| random_id()).collect();
+                    let mut by_kind: BTreeMap<Kind, Vec<(&str, &Registration)>> = BTreeMap::new();
+                    for (id, r) in ids.iter().zip(&regs) {
+                        by_kind.entry(r.kind).or_default().push((id, r));
+                    }
+                    for (kind, rows) in &mut by_kind {
+                        sort_for_writing(rows);
+                        let def = self.forms.kind(*kind);
+                        let sql = insert_sql(*kind, def, 1);
+                        $bulk(
+                            &mut *$tx,
+                            &sql,
+                            def,
+                            municipality,
+                            rows,
+                            &mut written,
+                            &mut *progress,
+                        )
+                        .await?;
+                    }
+                    drop(by_kind);
+                    // Freeing a batch (many small allocations) is a good
+                    // part of the writer's time, and the writer is what an
+                    // import waits for: it is done beside it.
+                    tokio::task::spawn_blocking(move || drop((regs, ids)));
+                }
+                let after = if written > 0 {
+                    let token = crate::random_token();
+                    sqlx::query(&$ph(crate::BUMP_DATA_VERSION))
+                        .bind(&token)
+                        .execute(&mut *$tx)
+                        .await?;
+                    Some(token)
+                } else {
+                    before.clone()
+                };
+                $tx.commit().await?;
+                Ok((written, VersionStep { before, after }))
+            }};
+        }
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                // As a bulk write in `insert_group`: the writer's connection,
+                // the write lock first, a larger page cache meanwhile.
+                let mut writer = self.sqlite_writer.lock().await;
+                let mut conn = match writer.take() {
+                    Some(conn) => conn,
+                    None => p.acquire().await?,
+                };
+                sqlx::query("PRAGMA cache_size = -524288")
+                    .execute(&mut *conn)
+                    .await?;
+                let r: Result<(usize, VersionStep)> = async {
+                    let mut tx =
+                        sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+                    stream!(tx, |s: &str| s.to_string(), "", sqlite_bulk_insert)
+                }
+                .await;
+                sqlx::query("PRAGMA cache_size = -65536")
+                    .execute(&mut *conn)
+                    .await?;
+                if r.is_ok() || matches!(r, Err(StoreError::Aborted)) {
+                    *writer = Some(conn);
+                }
+                r
+            }
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                stream!(tx, crate::pg_placeholders, " FOR UPDATE", pg_bulk_insert)
             }
         }
     }
@@ -841,6 +948,14 @@ fn copy_text(buf: &mut String, value: Option<&str>) {
             c => buf.push(c),
         }
     }
+}
+
+/// Puts rows in primary-key order (municipality, date, id) before they are
+/// written: a bulk write then appends to the table's B-tree or fills a few
+/// neighbouring pages instead of touching a random page per row. The order
+/// says nothing: ids are random.
+fn sort_for_writing(rows: &mut [(&str, &Registration)]) {
+    rows.sort_unstable_by(|a, b| (a.1.date, a.0).cmp(&(b.1.date, b.0)));
 }
 
 fn insert_sql(kind: Kind, def: &foljupp_core::KindDef, rows: usize) -> String {

@@ -5,7 +5,7 @@
 
 use foljupp_core::forms::DecodeContext;
 use foljupp_core::{FormSet, Input, Kind, Organisation, Period};
-use foljupp_store::{testing, Store};
+use foljupp_store::{testing, Store, StoreError, StreamItem};
 use time::macros::date;
 
 fn input(pairs: &[(&str, &str)]) -> Input {
@@ -150,6 +150,67 @@ async fn registrations_round_trip_on_both_backends() {
         let counts = store.count_registrations("stockholm").await.unwrap();
         assert_eq!(counts[&Kind::Conversation], 1);
         assert_eq!(counts[&Kind::Collaboration], 0);
+
+        // An import's stream: rows written as they come are rolled back
+        // when the stream closes without its end (a bad row further on).
+        let version = store.data_version().await.unwrap();
+        let (send, mut rows) = tokio::sync::mpsc::channel(8);
+        send.send(StreamItem::Rows(vec![conv.clone(), visit.clone()]))
+            .await
+            .unwrap();
+        send.send(StreamItem::Rows(vec![group.clone()]))
+            .await
+            .unwrap();
+        drop(send);
+        let mut written = 0;
+        let aborted = store
+            .insert_stream("stockholm", &mut rows, &mut |n| written = n)
+            .await;
+        assert!(
+            matches!(aborted, Err(StoreError::Aborted)),
+            "{backend}: {aborted:?}"
+        );
+        assert_eq!(written, 3, "{backend}: the rows were written, then undone");
+        assert_eq!(
+            store.count_registrations("stockholm").await.unwrap(),
+            counts
+        );
+        assert_eq!(store.data_version().await.unwrap(), version, "{backend}");
+        // With its end it is stored, and says which version it followed.
+        let (send, mut rows) = tokio::sync::mpsc::channel(8);
+        for item in [
+            StreamItem::Rows(vec![conv.clone(), visit.clone()]),
+            StreamItem::Rows(vec![group.clone()]),
+            StreamItem::End,
+        ] {
+            send.send(item).await.unwrap();
+        }
+        let (stored, step) = store
+            .insert_stream("stockholm", &mut rows, &mut |_| {})
+            .await
+            .unwrap();
+        assert_eq!(stored, 3, "{backend}");
+        assert_eq!(step.before, version, "{backend}");
+        assert_eq!(step.after, store.data_version().await.unwrap());
+        assert_ne!(step.after, step.before);
+        let mut back = store
+            .load_registrations("stockholm", year, None, None)
+            .await
+            .unwrap();
+        back.sort_by_key(|r| r.kind);
+        assert_eq!(
+            back,
+            vec![
+                conv.clone(),
+                conv.clone(),
+                visit.clone(),
+                visit.clone(),
+                group.clone(),
+                group.clone()
+            ],
+            "{backend}"
+        );
+        store.close().await;
     }
 }
 

@@ -63,6 +63,29 @@ async fn cli_imports_all_or_nothing_and_reports() {
             String::from_utf8_lossy(&out.stderr)
         );
 
+        // A bad row far into a file, after rows that were already written
+        // (the import stores while it reads): still nothing is stored.
+        let late = dir.join("late.csv");
+        let mut text = String::from("date,district,conversation_no\n");
+        let good_rows = 40_000;
+        for i in 0..good_rows {
+            text.push_str(&format!("2020-06-{:02},farsta,2\n", 1 + i % 30));
+        }
+        text.push_str("2020-06-31,farsta,2\n");
+        std::fs::write(&late, text).unwrap();
+        let out = foljupp(
+            &db,
+            &["import", "--kind", "conversation", late.to_str().unwrap()],
+            None,
+        );
+        assert!(!out.status.success(), "{backend}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("rad {}, kolumn date", good_rows + 2)),
+            "{backend}: {err}"
+        );
+        assert!(err.contains("ingenting importerades"), "{err}");
+
         let out = foljupp(&db, &["report", "--year", "2020", "--format", "json"], None);
         assert!(
             out.status.success(),
