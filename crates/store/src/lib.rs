@@ -97,39 +97,108 @@ pub struct Store {
     /// turns with the pool's connections would each read the pages they
     /// change again; one writer keeps them. SQLite runs one write
     /// transaction at a time anyway.
-    pub(crate) sqlite_writer:
-        std::sync::Arc<tokio::sync::Mutex<Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>>>,
+    pub(crate) sqlite_writer: SqliteWriter,
 }
 
+/// SQLite's writing connection, held by whoever writes (`Store::sqlite_writer`).
+pub(crate) type SqliteWriter =
+    std::sync::Arc<tokio::sync::Mutex<Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>>>;
+
+/// Frames (4 KiB pages) in SQLite's write-ahead log from which the
+/// background checkpointer starts it over (256 MiB): each restart holds
+/// the writer for a moment, so not too often (64 MiB made 100 clients on
+/// an empty database slower: p99 26–31 → 30–38 ms).
+const RESTART_FRAMES: i64 = 65_536;
+
 /// Copies the SQLite write-ahead log into the database file ten times a
-/// second, on a connection of the pool, until the pool is closed. PASSIVE:
-/// it never waits for or blocks readers or the writer, and with nothing to
-/// copy it costs one read of the shared index. Often, so that each copy
-/// and its sync are small: a sync of hundreds of megabytes holds up the
-/// writer's own writes to the disk. Under steady writes such a checkpoint
-/// is never complete when the next write begins, so it cannot restart the
-/// log by itself; the commit that crosses `wal_autocheckpoint` (set very
-/// high in `Store::open`) does, and finds almost every frame already
-/// copied and synced. Measured with 100 clients registering on an empty
-/// database (2 cores, scripts/bench's bodies): every 500 ms with a 32 MiB
-/// threshold gave p99 75–83 ms; every 100 ms with 1 GiB, 27–37 ms.
-fn checkpoint_in_background(pool: sqlx::SqlitePool) {
+/// second, on a connection of its own (a small page cache), until the pool
+/// is closed. PASSIVE: it never waits for or blocks readers or the writer,
+/// and with nothing to copy it costs one read of the shared index. Often,
+/// so that each copy and its sync are small.
+///
+/// Under steady writes such a checkpoint is never complete when the next
+/// write begins, so the log never starts over by itself: it grows until
+/// the commit that crosses `wal_autocheckpoint` (1 GiB, `Store::open`)
+/// checkpoints in the writer, which held every queued request for ~240 ms
+/// every ~7 s at 7k registrations/s over a million (p99 140 ms). So once
+/// the log passes [`RESTART_FRAMES`]: passive checkpoints back to back
+/// until one is quick (it found little to copy), then one more while
+/// holding the store's writer lock, so that nothing is committed
+/// meanwhile; the writer's next transaction then finds the whole log
+/// copied and starts it over. Measured the same way (wrk, 100 clients,
+/// 20 s on a copy of the 1M benchmark database), alternating with the
+/// previous build: p99 138–143 ms → 74–108 ms (noisy machine), the held
+/// checkpoint 30–120 ms every few seconds. A writer that keeps the lock
+/// longer (a bulk write) is not waited for: the next round tries again.
+fn checkpoint_in_background(
+    pool: sqlx::SqlitePool,
+    opts: SqliteConnectOptions,
+    writer: SqliteWriter,
+) {
+    use sqlx::ConnectOptions;
+    /// Back-to-back rounds before the held one, at most.
+    const CATCH_UP_ROUNDS: u32 = 20;
+    /// A round this quick found little left to copy.
+    const QUICK: Duration = Duration::from_millis(4);
+    async fn passive(conn: &mut sqlx::SqliteConnection) -> Result<(i64, i64, Duration)> {
+        let started = std::time::Instant::now();
+        let (_, log, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(conn)
+            .await?;
+        Ok((log, copied, started.elapsed()))
+    }
     tokio::spawn(async move {
+        let mut conn = match opts.pragma("cache_size", "-2048").connect().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(error = %e, "SQLite checkpoints only in the writer");
+                return;
+            }
+        };
         let mut every = tokio::time::interval(Duration::from_millis(100));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Whether the log has started over since the last held checkpoint
+        // (until then, another would find nothing to do).
+        let mut started_over = true;
         loop {
             every.tick().await;
             if pool.is_closed() {
                 return;
             }
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&pool)
-                .await
-            {
-                if pool.is_closed() {
-                    return;
+            let (log, copied, took) = match passive(&mut conn).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(error = %e, "SQLite checkpoint failed");
+                    continue;
                 }
-                tracing::warn!(error = %e, "SQLite checkpoint failed");
+            };
+            // At debug level: how far the copying is behind the writer.
+            tracing::debug!(log, copied, us = took.as_micros() as u64, "checkpoint");
+            started_over |= log < RESTART_FRAMES;
+            if log < RESTART_FRAMES || copied < log || !started_over {
+                continue;
+            }
+            let mut last = took;
+            for _ in 0..CATCH_UP_ROUNDS {
+                if last < QUICK {
+                    break;
+                }
+                last = match passive(&mut conn).await {
+                    Ok((_, _, took)) => took,
+                    Err(_) => break,
+                };
+            }
+            let Ok(_writing) =
+                tokio::time::timeout(Duration::from_millis(200), writer.lock()).await
+            else {
+                continue;
+            };
+            match passive(&mut conn).await {
+                Ok((log, copied, took)) => {
+                    started_over = false;
+                    tracing::debug!(log, copied, us = took.as_micros() as u64, "log restart");
+                }
+                Err(e) => tracing::warn!(error = %e, "SQLite checkpoint failed"),
             }
         }
     });
@@ -141,6 +210,7 @@ pub const DEFAULT_URL: &str = "sqlite://foljupp.db";
 impl Store {
     /// Opens (creating a SQLite file if needed) and migrates the database.
     pub async fn open(url: &str, forms: foljupp_core::FormSet) -> Result<Store> {
+        let mut sqlite_opts = None;
         let pool = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|_| StoreError::BadUrl(url.to_string()))?
@@ -158,11 +228,11 @@ impl Store {
                 // (`checkpoint_in_background`), not in whichever commit
                 // crosses SQLite's threshold, where copying and syncing the
                 // log holds up the one writer and every request queued
-                // behind it. The commit that crosses this (1 GiB of
-                // frames) threshold restarts the log, which happens only
-                // under writes that never pause. The file keeps its size
-                // (no journal_size_limit): cutting a gigabyte off it held
-                // the writer for 300 ms on a disk mounted with discard.
+                // behind it. This threshold (1 GiB of frames) is only a
+                // backstop: the background checkpointer starts the log
+                // over long before. The file keeps its size (no
+                // journal_size_limit): cutting a gigabyte off it held the
+                // writer for 300 ms on a disk mounted with discard.
                 .pragma("wal_autocheckpoint", "262144")
                 .foreign_keys(true);
             Pool::Sqlite(
@@ -173,7 +243,10 @@ impl Store {
                     // connection's thread on every query.
                     .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(opts)
+                    .connect_with({
+                        sqlite_opts = Some(opts.clone());
+                        opts
+                    })
                     .await?,
             )
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -193,14 +266,15 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_string()));
         };
-        if let Pool::Sqlite(p) = &pool {
-            checkpoint_in_background(p.clone());
+        let sqlite_writer: SqliteWriter = Default::default();
+        if let (Pool::Sqlite(p), Some(opts)) = (&pool, sqlite_opts) {
+            checkpoint_in_background(p.clone(), opts, sqlite_writer.clone());
         }
         let store = Store {
             pool,
             forms,
             tokens: Default::default(),
-            sqlite_writer: Default::default(),
+            sqlite_writer,
         };
         migrate::run(&store).await?;
         // The version row exists from the start, so that every writer locks
