@@ -127,8 +127,9 @@ const RESTART_FRAMES: i64 = 65_536;
 /// meanwhile; the writer's next transaction then finds the whole log
 /// copied and starts it over. Measured the same way (wrk, 100 clients,
 /// 20 s on a copy of the 1M benchmark database), alternating with the
-/// previous build: p99 138–143 ms → 74–108 ms (noisy machine), the held
-/// checkpoint 30–120 ms every few seconds. A writer that keeps the lock
+/// previous build: p99 138–143 ms → 74–91 ms with a 64 MiB threshold and
+/// 92–108 ms with this one (a noisy machine), the held checkpoint
+/// 30–120 ms every few seconds. A writer that keeps the lock
 /// longer (a bulk write) is not waited for: the next round tries again.
 fn checkpoint_in_background(
     pool: sqlx::SqlitePool,
