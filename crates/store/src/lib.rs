@@ -98,6 +98,7 @@ pub struct Store {
     /// change again; one writer keeps them. SQLite runs one write
     /// transaction at a time anyway.
     pub(crate) sqlite_writer: SqliteWriter,
+    pub(crate) checkpointer: std::sync::Arc<Checkpointer>,
 }
 
 /// SQLite's writing connection, held by whoever writes (`Store::sqlite_writer`).
@@ -111,8 +112,8 @@ pub(crate) type SqliteWriter =
 const RESTART_FRAMES: i64 = 65_536;
 
 /// Copies the SQLite write-ahead log into the database file ten times a
-/// second, on a connection of its own (a small page cache), until the pool
-/// is closed. PASSIVE: it never waits for or blocks readers or the writer,
+/// second, on a connection of its own (a small page cache), until the
+/// store is closed ([`Checkpointer`]). PASSIVE: it never waits for or blocks readers or the writer,
 /// and with nothing to copy it costs one read of the shared index. Often,
 /// so that each copy and its sync are small.
 ///
@@ -135,7 +136,8 @@ fn checkpoint_in_background(
     pool: sqlx::SqlitePool,
     opts: SqliteConnectOptions,
     writer: SqliteWriter,
-) {
+    stop: std::sync::Arc<tokio::sync::Notify>,
+) -> tokio::task::JoinHandle<()> {
     use sqlx::ConnectOptions;
     /// Back-to-back rounds before the held one, at most.
     const CATCH_UP_ROUNDS: u32 = 20;
@@ -162,9 +164,12 @@ fn checkpoint_in_background(
         // (until then, another would find nothing to do).
         let mut started_over = true;
         loop {
-            every.tick().await;
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = stop.notified() => break,
+            }
             if pool.is_closed() {
-                return;
+                break;
             }
             let (log, copied, took) = match passive(&mut conn).await {
                 Ok(r) => r,
@@ -202,7 +207,26 @@ fn checkpoint_in_background(
                 Err(e) => tracing::warn!(error = %e, "SQLite checkpoint failed"),
             }
         }
-    });
+        let _ = sqlx::Connection::close(conn).await;
+    })
+}
+
+/// The background checkpointer of a SQLite store: told to stop and waited
+/// for by `Store::close`, so that its connection is closed with the pool's.
+#[derive(Debug, Default)]
+pub(crate) struct Checkpointer {
+    stop: std::sync::Arc<tokio::sync::Notify>,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Checkpointer {
+    async fn stop(&self) {
+        self.stop.notify_one();
+        let task = self.task.lock().ok().and_then(|mut t| t.take());
+        if let Some(task) = task {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+    }
 }
 
 /// The default database: a SQLite file in the working directory.
@@ -268,14 +292,24 @@ impl Store {
             return Err(StoreError::BadUrl(url.to_string()));
         };
         let sqlite_writer: SqliteWriter = Default::default();
+        let checkpointer = std::sync::Arc::new(Checkpointer::default());
         if let (Pool::Sqlite(p), Some(opts)) = (&pool, sqlite_opts) {
-            checkpoint_in_background(p.clone(), opts, sqlite_writer.clone());
+            let task = checkpoint_in_background(
+                p.clone(),
+                opts,
+                sqlite_writer.clone(),
+                checkpointer.stop.clone(),
+            );
+            if let Ok(mut t) = checkpointer.task.lock() {
+                *t = Some(task);
+            }
         }
         let store = Store {
             pool,
             forms,
             tokens: Default::default(),
             sqlite_writer,
+            checkpointer,
         };
         migrate::run(&store).await?;
         // The version row exists from the start, so that every writer locks
@@ -351,6 +385,7 @@ impl Store {
     pub async fn close(&self) {
         // Closing waits for every connection to come back.
         drop(self.sqlite_writer.lock().await.take());
+        self.checkpointer.stop().await;
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,
             Pool::Postgres(p) => p.close().await,
