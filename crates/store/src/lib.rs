@@ -260,6 +260,8 @@ impl Store {
                 // writer for 300 ms on a disk mounted with discard.
                 .pragma("wal_autocheckpoint", "262144")
                 .foreign_keys(true);
+            // The background checkpointer opens its own connection alike.
+            sqlite_opts = Some(opts.clone());
             Pool::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(8)
@@ -268,10 +270,7 @@ impl Store {
                     // connection's thread on every query.
                     .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
-                    .connect_with({
-                        sqlite_opts = Some(opts.clone());
-                        opts
-                    })
+                    .connect_with(opts)
                     .await?,
             )
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -501,4 +500,42 @@ macro_rules! execute {
         }
     };
 }
-pub(crate) use {execute, fetch_all, fetch_optional};
+
+/// The data version a registrations write follows, read in its
+/// transaction under the write lock (`$lock`: PostgreSQL's `FOR UPDATE` on
+/// the version row, which orders the writers; on SQLite the transaction
+/// already holds the one write lock).
+macro_rules! version_before {
+    ($tx:ident, $lock:expr) => {{
+        let before: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT token FROM data_version WHERE scope = 'registrations'{}",
+            $lock
+        ))
+        .fetch_optional(&mut *$tx)
+        .await?;
+        before
+    }};
+}
+
+/// Ends a registrations write: a new data version when it stored anything
+/// (else the one it followed), then the commit. Evaluates to the
+/// [`VersionStep`].
+macro_rules! bump_and_commit {
+    ($tx:ident, $ph:expr, $stored:expr, $before:expr) => {{
+        let before: Option<String> = $before;
+        let after = if $stored {
+            let token = crate::random_token();
+            sqlx::query(&$ph(crate::BUMP_DATA_VERSION))
+                .bind(&token)
+                .execute(&mut *$tx)
+                .await?;
+            Some(token)
+        } else {
+            before.clone()
+        };
+        $tx.commit().await?;
+        crate::VersionStep { before, after }
+    }};
+}
+
+pub(crate) use {bump_and_commit, execute, fetch_all, fetch_optional, version_before};

@@ -9,7 +9,9 @@
 //! `registration_id` is cleared, and the row is deleted a week after
 //! expiry. The time of an answer is stored nowhere.
 
-use crate::{execute, fetch_optional, Pool, Result, Store, StoreError};
+use crate::{
+    bump_and_commit, execute, fetch_optional, version_before, Pool, Result, Store, StoreError,
+};
 use foljupp_core::parents::{is_answer, is_parent_question, ParentSurvey};
 use foljupp_core::Kind;
 use sqlx::Row;
@@ -297,12 +299,7 @@ impl Store {
                 // PostgreSQL: FOR UPDATE, as every writer does): a rollup
                 // at that version becomes this write's by recounting the
                 // day (`stats::Rollup::recount_day`) instead of a scan.
-                let before: Option<String> = sqlx::query_scalar(&format!(
-                    "SELECT token FROM data_version WHERE scope = 'registrations'{}",
-                    $lock
-                ))
-                .fetch_optional(&mut *tx)
-                .await?;
+                let before = version_before!(tx, $lock);
                 let at = sqlx::query(&$ph(&format!(
                     "SELECT municipality, district, {} FROM reg_{} WHERE id = ?",
                     $date_sql,
@@ -330,12 +327,7 @@ impl Store {
                         None,
                     )
                     .await?;
-                let token = crate::random_token();
-                sqlx::query(&$ph(crate::BUMP_DATA_VERSION))
-                    .bind(&token)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
+                let step = bump_and_commit!(tx, $ph, true, before);
                 Ok((
                     AnswerOutcome::Recorded,
                     Some(DayRecount {
@@ -343,10 +335,7 @@ impl Store {
                         district,
                         date,
                         registrations,
-                        step: crate::VersionStep {
-                            before,
-                            after: Some(token),
-                        },
+                        step,
                     }),
                 ))
             }};

@@ -2,7 +2,7 @@
 //! field. Multi-valued fields are stored as their codes joined by `;`, the
 //! same text as in the CSV exchange format.
 
-use crate::{Pool, Result, Store, StoreError};
+use crate::{bump_and_commit, version_before, Pool, Result, Store, StoreError};
 use foljupp_core::{
     Codes, FieldType, FieldsView, Kind, Participant, Participants, Period, Registration, Value,
     ValueRef,
@@ -143,6 +143,56 @@ fn random_id() -> String {
     hex::encode(b)
 }
 
+/// SQLite's writing connection (`Store::sqlite_writer`), taken for one
+/// write transaction: the lock is held until [`WriterTurn::end`].
+struct WriterTurn<'s> {
+    slot: tokio::sync::MutexGuard<'s, Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>>,
+    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    bulk: bool,
+}
+
+impl WriterTurn<'_> {
+    /// Gives the connection back: it stays the store's writer when `keep`
+    /// (a failed transaction's connection may be what failed), and a bulk
+    /// write's larger cache goes back to the pool's setting
+    /// (`crate::Store::open`).
+    async fn end(mut self, keep: bool) -> Result<()> {
+        if self.bulk {
+            sqlx::query("PRAGMA cache_size = -65536")
+                .execute(&mut *self.conn)
+                .await?;
+        }
+        if keep {
+            *self.slot = Some(self.conn);
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Takes SQLite's writing connection (the pool's when there is none
+    /// yet). A bulk write touches more pages than a connection's usual
+    /// cache (64 MiB) holds: with `bulk` it gets more for this transaction
+    /// only.
+    async fn sqlite_writer_turn(
+        &self,
+        pool: &sqlx::SqlitePool,
+        bulk: bool,
+    ) -> Result<WriterTurn<'_>> {
+        let mut slot = self.sqlite_writer.lock().await;
+        let mut conn = match slot.take() {
+            Some(conn) => conn,
+            None => pool.acquire().await?,
+        };
+        if bulk {
+            sqlx::query("PRAGMA cache_size = -524288")
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(WriterTurn { slot, conn, bulk })
+    }
+}
+
 impl Store {
     /// Stores registrations of one municipality, all or none: they are
     /// written in one transaction. `progress` is called with the number of
@@ -221,13 +271,10 @@ impl Store {
         let today = reqs.iter().find_map(|r| r.key.map(|k| k.today));
         let mut out = Vec::with_capacity(reqs.len());
         let mut written = 0usize;
-        let version_sql = "SELECT token FROM data_version WHERE scope = 'registrations'";
         let bulk = reqs.iter().map(|r| r.regs.len()).sum::<usize>() > BULK_ROWS;
         macro_rules! group {
             ($tx:ident, $ph:expr, $lock:expr, $date:expr, $bulk:expr, $row_by_row:expr, $links:expr) => {{
-                let before: Option<String> = sqlx::query_scalar(&format!("{version_sql}{}", $lock))
-                    .fetch_optional(&mut *$tx)
-                    .await?;
+                let before = version_before!($tx, $lock);
                 if let Some(today) = today {
                     sqlx::query(&$ph("DELETE FROM idempotency_key WHERE expires_on < ?"))
                         .bind($date(today))
@@ -344,18 +391,8 @@ impl Store {
                     }
                 }
                 let stored = out.iter().any(|o| matches!(o, Insert::Stored(_)));
-                let after = if stored {
-                    let token = crate::random_token();
-                    sqlx::query(&$ph(crate::BUMP_DATA_VERSION))
-                        .bind(&token)
-                        .execute(&mut *$tx)
-                        .await?;
-                    Some(token)
-                } else {
-                    before.clone()
-                };
-                $tx.commit().await?;
-                Ok((out, VersionStep { before, after }))
+                let step = bump_and_commit!($tx, $ph, stored, before);
+                Ok((out, step))
             }};
         }
         match &self.pool {
@@ -363,22 +400,10 @@ impl Store {
                 // IMMEDIATE (below): take the write lock first, so that two
                 // requests with one key cannot both read "absent", and
                 // `before` is the version this transaction follows.
-                // A bulk import touches more pages than a connection's
-                // usual cache (64 MiB) holds: this connection gets more for
-                // this transaction only.
-                let mut writer = self.sqlite_writer.lock().await;
-                let mut conn = match writer.take() {
-                    Some(conn) => conn,
-                    None => p.acquire().await?,
-                };
-                if bulk {
-                    sqlx::query("PRAGMA cache_size = -524288")
-                        .execute(&mut *conn)
-                        .await?;
-                }
+                let mut turn = self.sqlite_writer_turn(p, bulk).await?;
                 let r: Result<(Vec<Insert>, VersionStep)> = async {
                     let mut tx =
-                        sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+                        sqlx::Connection::begin_with(&mut *turn.conn, "BEGIN IMMEDIATE").await?;
                     group!(
                         tx,
                         |s: &str| s.to_string(),
@@ -390,17 +415,7 @@ impl Store {
                     )
                 }
                 .await;
-                if bulk {
-                    // Back to the pool's setting (crate::Store::open).
-                    sqlx::query("PRAGMA cache_size = -65536")
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                // The connection stays this store's writer unless the
-                // transaction failed (it may be the connection that did).
-                if r.is_ok() {
-                    *writer = Some(conn);
-                }
+                turn.end(r.is_ok()).await?;
                 r
             }
             Pool::Postgres(p) => {
@@ -435,12 +450,9 @@ impl Store {
         rows: &mut tokio::sync::mpsc::Receiver<StreamItem>,
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<(usize, VersionStep)> {
-        let version_sql = "SELECT token FROM data_version WHERE scope = 'registrations'";
         macro_rules! stream {
             ($tx:ident, $ph:expr, $lock:expr, $bulk:expr) => {{
-                let before: Option<String> = sqlx::query_scalar(&format!("{version_sql}{}", $lock))
-                    .fetch_optional(&mut *$tx)
-                    .await?;
+                let before = version_before!($tx, $lock);
                 let mut written = 0usize;
                 loop {
                     let regs = match rows.recv().await {
@@ -475,44 +487,24 @@ impl Store {
                     // import waits for: it is done beside it.
                     tokio::task::spawn_blocking(move || drop((regs, ids)));
                 }
-                let after = if written > 0 {
-                    let token = crate::random_token();
-                    sqlx::query(&$ph(crate::BUMP_DATA_VERSION))
-                        .bind(&token)
-                        .execute(&mut *$tx)
-                        .await?;
-                    Some(token)
-                } else {
-                    before.clone()
-                };
-                $tx.commit().await?;
-                Ok((written, VersionStep { before, after }))
+                let step = bump_and_commit!($tx, $ph, written > 0, before);
+                Ok((written, step))
             }};
         }
         match &self.pool {
             Pool::Sqlite(p) => {
                 // As a bulk write in `insert_group`: the writer's connection,
                 // the write lock first, a larger page cache meanwhile.
-                let mut writer = self.sqlite_writer.lock().await;
-                let mut conn = match writer.take() {
-                    Some(conn) => conn,
-                    None => p.acquire().await?,
-                };
-                sqlx::query("PRAGMA cache_size = -524288")
-                    .execute(&mut *conn)
-                    .await?;
+                let mut turn = self.sqlite_writer_turn(p, true).await?;
                 let r: Result<(usize, VersionStep)> = async {
                     let mut tx =
-                        sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+                        sqlx::Connection::begin_with(&mut *turn.conn, "BEGIN IMMEDIATE").await?;
                     stream!(tx, |s: &str| s.to_string(), "", sqlite_bulk_insert)
                 }
                 .await;
-                sqlx::query("PRAGMA cache_size = -65536")
-                    .execute(&mut *conn)
+                // An aborted stream was rolled back on a sound connection.
+                turn.end(r.is_ok() || matches!(r, Err(StoreError::Aborted)))
                     .await?;
-                if r.is_ok() || matches!(r, Err(StoreError::Aborted)) {
-                    *writer = Some(conn);
-                }
                 r
             }
             Pool::Postgres(p) => {

@@ -54,6 +54,16 @@ async fn registration_tables_hold_nothing_personal_on_both_backends() {
     }
 }
 
+/// Stockholm's registrations of `period`, in kind order.
+async fn stored_in(store: &Store, period: Period) -> Vec<foljupp_core::Registration> {
+    let mut back = store
+        .load_registrations("stockholm", period, None, None)
+        .await
+        .unwrap();
+    back.sort_by_key(|r| r.kind);
+    back
+}
+
 #[tokio::test]
 async fn registrations_round_trip_on_both_backends() {
     let forms = FormSet::defaults();
@@ -122,11 +132,7 @@ async fn registrations_round_trip_on_both_backends() {
             .unwrap();
         assert!(seen >= 1);
         let year = Period::year(2020).unwrap();
-        let mut back = store
-            .load_registrations("stockholm", year, None, None)
-            .await
-            .unwrap();
-        back.sort_by_key(|r| r.kind);
+        let back = stored_in(&store, year).await;
         assert_eq!(
             back,
             vec![conv.clone(), visit.clone(), group.clone()],
@@ -193,11 +199,7 @@ async fn registrations_round_trip_on_both_backends() {
         assert_eq!(step.before, version, "{backend}");
         assert_eq!(step.after, store.data_version().await.unwrap());
         assert_ne!(step.after, step.before);
-        let mut back = store
-            .load_registrations("stockholm", year, None, None)
-            .await
-            .unwrap();
-        back.sort_by_key(|r| r.kind);
+        let back = stored_in(&store, year).await;
         assert_eq!(
             back,
             vec![

@@ -23,6 +23,14 @@ pub fn foljupp(db: &str, args: &[&str], stdin: Option<&str>) -> std::process::Ou
     child.wait_with_output().unwrap()
 }
 
+fn import_conversations(db: &str, file: &std::path::Path) -> std::process::Output {
+    foljupp(
+        db,
+        &["import", "--kind", "conversation", file.to_str().unwrap()],
+        None,
+    )
+}
+
 #[tokio::test]
 async fn cli_imports_all_or_nothing_and_reports() {
     for (backend, db) in testing::fresh_databases().await {
@@ -38,11 +46,7 @@ async fn cli_imports_all_or_nothing_and_reports() {
         let bad = dir.join("bad.csv");
         std::fs::write(&bad, "date,district,conversation_no\n2020-05-01,farsta,1\n2020-05-02,farsta,9\n2020-05-03,narnia,2\n").unwrap();
 
-        let out = foljupp(
-            &db,
-            &["import", "--kind", "conversation", bad.to_str().unwrap()],
-            None,
-        );
+        let out = import_conversations(&db, &bad);
         assert!(!out.status.success(), "{backend}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -52,11 +56,7 @@ async fn cli_imports_all_or_nothing_and_reports() {
         assert!(err.contains("rad 4, kolumn district"), "{err}");
         assert!(err.contains("ingenting importerades"), "{err}");
 
-        let out = foljupp(
-            &db,
-            &["import", "--kind", "conversation", good.to_str().unwrap()],
-            None,
-        );
+        let out = import_conversations(&db, &good);
         assert!(
             out.status.success(),
             "{backend}: {}",
@@ -73,11 +73,7 @@ async fn cli_imports_all_or_nothing_and_reports() {
         }
         text.push_str("2020-06-31,farsta,2\n");
         std::fs::write(&late, text).unwrap();
-        let out = foljupp(
-            &db,
-            &["import", "--kind", "conversation", late.to_str().unwrap()],
-            None,
-        );
+        let out = import_conversations(&db, &late);
         assert!(!out.status.success(), "{backend}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
