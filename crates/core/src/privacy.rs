@@ -100,14 +100,17 @@ pub fn check_registration_columns(def: &KindDef, columns: &[(String, String)]) -
 }
 
 /// The only columns of the `parent_link` table (a parent's answer link):
-/// the hash of the code, the registration it answers, which questions, until
+/// the hash of the code, the registration it answers (its primary key: id,
+/// municipality, day), which questions, until
 /// when, whether used, whether it takes many answers. In particular no
 /// account: a link, and so an answer, cannot be traced to the advisor who
 /// made the registration.
-pub const PARENT_LINK_COLUMNS: [&str; 7] = [
+pub const PARENT_LINK_COLUMNS: [&str; 9] = [
     "code_hash",
     "kind",
     "registration_id",
+    "municipality",
+    "registration_date",
     "questions",
     "expires_at",
     "used",

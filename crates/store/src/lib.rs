@@ -25,7 +25,7 @@ pub mod testing;
 
 pub use accounts::{Account, ApiToken, ApiTokenListing, SessionRecord, TOKEN_TRUST_SECS};
 pub use audit::{AuditEvent, AuditFilter};
-pub use parent_links::{AnswerOutcome, DayRecount, LinkState, ParentLink};
+pub use parent_links::{AnswerOutcome, DayRecount, LinkState, ParentLink, RegistrationKey};
 pub use registrations::{IdempotencyKey, Insert, NewParentLink, Request, StreamItem, VersionStep};
 pub use steering::{LinkHash, LinkTarget, NewRound, SpindelnRound, StatusContent, StatusReport};
 

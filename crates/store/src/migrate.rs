@@ -27,6 +27,10 @@ const SQLITE: &[(i64, &str)] = &[
         10,
         include_str!("../migrations/sqlite/0010_rollup_snapshot.sql"),
     ),
+    (
+        11,
+        include_str!("../migrations/sqlite/0011_link_location.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -53,6 +57,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         10,
         include_str!("../migrations/postgres/0010_rollup_snapshot.sql"),
+    ),
+    (
+        11,
+        include_str!("../migrations/postgres/0011_link_location.sql"),
     ),
 ];
 

@@ -10,7 +10,8 @@
 //! expiry. The time of an answer is stored nowhere.
 
 use crate::{
-    bump_and_commit, execute, fetch_optional, version_before, Pool, Result, Store, StoreError,
+    bump_and_commit, execute, fetch_all, fetch_optional, version_before, Pool, Result, Store,
+    StoreError,
 };
 use foljupp_core::parents::{is_answer, is_parent_question, ParentSurvey};
 use foljupp_core::Kind;
@@ -22,6 +23,14 @@ const EXPIRY_GRANULARITY: i64 = 3600;
 /// An expired link is kept (without its registration) this long, so that a
 /// parent who comes late is told "expired" rather than "unknown".
 const KEEP_AFTER_EXPIRY: i64 = 7 * 24 * 3600;
+
+/// The registration a link is for, by its primary key.
+#[derive(Debug, Clone, Copy)]
+pub struct RegistrationKey<'a> {
+    pub municipality: &'a str,
+    pub date: foljupp_core::Date,
+    pub id: &'a str,
+}
 
 /// A link that can still be answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,45 +119,72 @@ pub(crate) fn expires_at(now: i64, lifetime_secs: i64) -> i64 {
 }
 
 /// The INSERT of `rows` parents' links (one, or a group commit's), each
-/// with its code hash, kind, registration id, questions, expiry and
-/// whether it takes many answers.
+/// with its code hash, kind, the registration's key (id, municipality,
+/// day as ÅÅÅÅ-MM-DD), questions, expiry and whether it takes many
+/// answers.
 pub(crate) fn insert_links_sql(rows: usize) -> String {
-    let one = "(?, ?, ?, ?, ?, FALSE, ?)";
+    let one = "(?, ?, ?, ?, ?, ?, ?, FALSE, ?)";
     format!(
-        "INSERT INTO parent_link (code_hash, kind, registration_id, questions, expires_at, used, multi) VALUES {}",
+        "INSERT INTO parent_link (code_hash, kind, registration_id, municipality, registration_date, questions, expires_at, used, multi) VALUES {}",
         vec![one; rows].join(", ")
     )
 }
 
-/// What [`Store::tidy_parent_links`] runs, with its bound time.
-pub(crate) fn tidy_statements(now: i64) -> [(&'static str, i64); 2] {
-    [
-        (
-            "UPDATE parent_link SET registration_id = '' WHERE expires_at <= ? AND registration_id <> ''",
-            now,
-        ),
-        (
-            "DELETE FROM parent_link WHERE expires_at <= ?",
-            now - KEEP_AFTER_EXPIRY,
-        ),
-    ]
+/// Links tidied per statement (the codes are bound one parameter each).
+const TIDY_CHUNK: usize = 500;
+
+impl Store {
+    /// The condition that finds a link's registration by its primary key:
+    /// municipality, day (bound as ÅÅÅÅ-MM-DD text) and id, in that order.
+    /// SQLite keeps dates as that text; PostgreSQL as `DATE`.
+    fn registration_key_sql(&self) -> &'static str {
+        match &self.pool {
+            Pool::Sqlite(_) => "municipality = ? AND date = ? AND id = ?",
+            Pool::Postgres(_) => "municipality = ? AND date = CAST(? AS DATE) AND id = ?",
+        }
+    }
+
+    /// Runs `sql` (ending in `code_hash IN `) for `codes`, `TIDY_CHUNK` at a
+    /// time, with `at` bound first.
+    async fn execute_for_codes(&self, sql: &str, at: i64, codes: &[String]) -> Result<()> {
+        for chunk in codes.chunks(TIDY_CHUNK) {
+            let sql = format!("{sql}({})", vec!["?"; chunk.len()].join(", "));
+            match &self.pool {
+                Pool::Sqlite(p) => {
+                    let mut q = sqlx::query(&sql).bind(at);
+                    for c in chunk {
+                        q = q.bind(c);
+                    }
+                    q.execute(p).await?;
+                }
+                Pool::Postgres(p) => {
+                    let sql = crate::pg_placeholders(&sql);
+                    let mut q = sqlx::query(&sql).bind(at);
+                    for c in chunk {
+                        q = q.bind(c);
+                    }
+                    q.execute(p).await?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Store {
-    /// Creates the answer link for a registration just stored. Returns the
-    /// link's expiry (unix seconds): `now + lifetime_secs`, rounded up to
-    /// the hour. Also tidies expired links.
+    /// Creates the answer link for a registration already stored (`reg`
+    /// names it: municipality, day, id). Returns the link's expiry (unix
+    /// seconds): `now + lifetime_secs`, rounded up to the hour.
     pub async fn create_parent_link(
         &self,
         code_hash: &str,
         kind: Kind,
-        registration_id: &str,
+        reg: RegistrationKey<'_>,
         survey: &ParentSurvey,
         now: i64,
         lifetime_secs: i64,
     ) -> Result<i64> {
         check_survey(&self.forms, kind, survey)?;
-        self.tidy_parent_links(now).await?;
         let expires_at = expires_at(now, lifetime_secs);
         execute!(
             self,
@@ -156,7 +192,9 @@ impl Store {
             [
                 code_hash,
                 kind.code(),
-                registration_id,
+                reg.id,
+                reg.municipality,
+                foljupp_core::format_date(reg.date),
                 survey.questions.join(";"),
                 expires_at,
                 survey.multi
@@ -169,7 +207,7 @@ impl Store {
     pub async fn parent_link(&self, code_hash: &str, now: i64) -> Result<LinkState> {
         let row = fetch_optional!(
             self,
-            "SELECT kind, questions, expires_at, used, multi, registration_id FROM parent_link WHERE code_hash = ?",
+            "SELECT kind, questions, expires_at, used, multi, registration_id, municipality, registration_date FROM parent_link WHERE code_hash = ?",
             [code_hash],
             |r| (
                 r.try_get::<String, _>(0)?,
@@ -177,28 +215,41 @@ impl Store {
                 r.try_get::<i64, _>(2)?,
                 r.try_get::<bool, _>(3)?,
                 r.try_get::<bool, _>(4)?,
-                r.try_get::<String, _>(5)?
+                r.try_get::<String, _>(5)?,
+                r.try_get::<String, _>(6)?,
+                r.try_get::<String, _>(7)?
             )
         );
-        let Some((kind, questions, expires_at, used, multi, registration_id)) = row else {
+        let Some((kind, questions, expires_at, used, multi, registration_id, municipality, day)) =
+            row
+        else {
             return Ok(LinkState::Unknown);
         };
         let kind = kind_of(&kind)?;
-        let municipality = if (used && !multi) || expires_at <= now {
-            None
+        let registration_exists = if (used && !multi) || expires_at <= now {
+            false
         } else {
             fetch_optional!(
                 self,
-                &format!("SELECT municipality FROM reg_{} WHERE id = ?", kind.code()),
-                [registration_id.as_str()],
-                |r| r.try_get::<String, _>(0)?
+                &format!(
+                    "SELECT 1 FROM reg_{} WHERE {}",
+                    kind.code(),
+                    self.registration_key_sql()
+                ),
+                [
+                    municipality.as_str(),
+                    day.as_str(),
+                    registration_id.as_str()
+                ],
+                |r| r.try_get::<i32, _>(0)?
             )
+            .is_some()
         };
         Ok(if used && !multi {
             LinkState::Used
         } else if expires_at <= now {
             LinkState::Expired
-        } else if let Some(municipality) = municipality {
+        } else if registration_exists {
             LinkState::Open(ParentLink {
                 kind,
                 municipality,
@@ -242,10 +293,11 @@ impl Store {
         now: i64,
         answers: &[(String, String)],
     ) -> Result<(AnswerOutcome, Option<DayRecount>)> {
-        const CLAIM: &str = "UPDATE parent_link SET used = TRUE WHERE code_hash = ? AND expires_at > ? AND (multi OR NOT used) RETURNING kind, registration_id, questions, multi";
-        const FORGET: &str = "UPDATE parent_link SET registration_id = '' WHERE code_hash = ?";
+        const CLAIM: &str = "UPDATE parent_link SET used = TRUE WHERE code_hash = ? AND expires_at > ? AND (multi OR NOT used) RETURNING kind, registration_id, questions, multi, municipality, registration_date";
+        const FORGET: &str =
+            "UPDATE parent_link SET registration_id = '', registration_date = '' WHERE code_hash = ?";
         macro_rules! run {
-            ($p:expr, $ph:expr, $lock:expr, $date_sql:expr, $load:ident) => {{
+            ($p:expr, $ph:expr, $lock:expr, $load:ident) => {{
                 let mut tx = $p.begin().await?;
                 let claimed = sqlx::query(&$ph(CLAIM))
                     .bind(code_hash)
@@ -263,6 +315,8 @@ impl Store {
                 let registration_id: String = row.try_get(1)?;
                 let questions = questions_of(&row.try_get::<String, _>(2)?);
                 let multi: bool = row.try_get(3)?;
+                let municipality: String = row.try_get(4)?;
+                let day: String = row.try_get(5)?;
                 let Some(sql) = self.answer_update_sql(kind, multi, &questions, answers)? else {
                     tx.rollback().await?;
                     return Err(StoreError::Conflict(
@@ -277,6 +331,8 @@ impl Store {
                     }
                 }
                 let written = q
+                    .bind(&municipality)
+                    .bind(&day)
                     .bind(&registration_id)
                     .execute(&mut *tx)
                     .await?
@@ -300,16 +356,16 @@ impl Store {
                 // at that version becomes this write's by recounting the
                 // day (`stats::Rollup::recount_day`) instead of a scan.
                 let before = version_before!(tx, $lock);
-                let at = sqlx::query(&$ph(&format!(
-                    "SELECT municipality, district, {} FROM reg_{} WHERE id = ?",
-                    $date_sql,
-                    kind.code()
+                let district: String = sqlx::query_scalar(&$ph(&format!(
+                    "SELECT district FROM reg_{} WHERE {}",
+                    kind.code(),
+                    self.registration_key_sql()
                 )))
+                .bind(&municipality)
+                .bind(&day)
                 .bind(&registration_id)
                 .fetch_one(&mut *tx)
                 .await?;
-                let (municipality, district, day): (String, String, String) =
-                    (at.try_get(0)?, at.try_get(1)?, at.try_get(2)?);
                 let date = foljupp_core::parse_date(&day).ok_or_else(|| StoreError::Corrupt {
                     table: format!("reg_{}", kind.code()),
                     column: "date".into(),
@@ -341,19 +397,14 @@ impl Store {
             }};
         }
         match &self.pool {
-            Pool::Sqlite(p) => run!(p, |s: &str| s.to_string(), "", "date", load_sqlite),
-            Pool::Postgres(p) => run!(
-                p,
-                crate::pg_placeholders,
-                " FOR UPDATE",
-                "to_char(date, 'YYYY-MM-DD')",
-                load_postgres
-            ),
+            Pool::Sqlite(p) => run!(p, |s: &str| s.to_string(), "", load_sqlite),
+            Pool::Postgres(p) => run!(p, crate::pg_placeholders, " FOR UPDATE", load_postgres),
         }
     }
 
     /// The UPDATE that writes `answers` to a registration of `kind`, with
-    /// `?` for each answer (single) and a last `?` for the id; `None` when
+    /// `?` for each answer (single) and last the registration's key
+    /// ([`Store::registration_key_sql`]: three `?`); `None` when
     /// an answer is not for one of `questions` or not an answer code.
     fn answer_update_sql(
         &self,
@@ -394,9 +445,10 @@ impl Store {
             }
         }
         Ok(Some(format!(
-            "UPDATE reg_{} SET {} WHERE id = ?",
+            "UPDATE reg_{} SET {} WHERE {}",
             kind.code(),
-            sets.join(", ")
+            sets.join(", "),
+            self.registration_key_sql()
         )))
     }
 
@@ -405,19 +457,45 @@ impl Store {
     pub async fn close_parent_link(&self, code_hash: &str, now: i64) -> Result<bool> {
         let n = execute!(
             self,
-            "UPDATE parent_link SET expires_at = ?, registration_id = '' WHERE code_hash = ? AND expires_at > ? AND (multi OR NOT used)",
+            "UPDATE parent_link SET expires_at = ?, registration_id = '', registration_date = '' WHERE code_hash = ? AND expires_at > ? AND (multi OR NOT used)",
             [now, code_hash, now]
         );
         Ok(n == 1)
     }
 
     /// Forgets the registration of every expired link and deletes links a
-    /// week past expiry. Called when a link is created and periodically by
-    /// the server.
+    /// week past expiry. Run by the server every ten minutes (and at
+    /// start), not by the writes: no index on the expiry is written with
+    /// every registration, so the links are found by reading the table
+    /// first, which takes no write lock (SQLite's writer goes on
+    /// meanwhile); then only the rows found are changed, by code hash, a
+    /// few hundred a statement. The expiry is checked again in each change,
+    /// so a link is never forgotten early.
     pub async fn tidy_parent_links(&self, now: i64) -> Result<()> {
-        let [(forget, a), (delete, b)] = tidy_statements(now);
-        execute!(self, forget, [a]);
-        execute!(self, delete, [b]);
-        Ok(())
+        let expired = fetch_all!(
+            self,
+            "SELECT code_hash FROM parent_link WHERE expires_at <= ? AND registration_id <> ''",
+            [now],
+            |r| r.try_get::<String, _>(0)?
+        );
+        self.execute_for_codes(
+            "UPDATE parent_link SET registration_id = '', registration_date = '' WHERE expires_at <= ? AND code_hash IN ",
+            now,
+            &expired,
+        )
+        .await?;
+        let gone = now - KEEP_AFTER_EXPIRY;
+        let old = fetch_all!(
+            self,
+            "SELECT code_hash FROM parent_link WHERE expires_at <= ?",
+            [gone],
+            |r| r.try_get::<String, _>(0)?
+        );
+        self.execute_for_codes(
+            "DELETE FROM parent_link WHERE expires_at <= ? AND code_hash IN ",
+            gone,
+            &old,
+        )
+        .await
     }
 }

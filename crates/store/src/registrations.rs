@@ -267,7 +267,6 @@ impl Store {
                 crate::parent_links::check_survey(&self.forms, first.kind, &link.survey)?;
             }
         }
-        let any_link = reqs.iter().any(|r| r.parent_link.is_some());
         let today = reqs.iter().find_map(|r| r.key.map(|k| k.today));
         let mut out = Vec::with_capacity(reqs.len());
         let mut written = 0usize;
@@ -280,11 +279,6 @@ impl Store {
                         .bind($date(today))
                         .execute(&mut *$tx)
                         .await?;
-                }
-                if any_link {
-                    for (sql, at) in crate::parent_links::tidy_statements(now) {
-                        sqlx::query(&$ph(sql)).bind(at).execute(&mut *$tx).await?;
-                    }
                 }
                 // First each request's key (a replay stores nothing), then
                 // the rows of all stored requests together: one multi-row
@@ -336,7 +330,15 @@ impl Store {
                     if let (Some(link), Some(first), Some(id)) =
                         (req.parent_link, req.regs.first(), ids.first())
                     {
-                        links.push((link, first.kind, id));
+                        links.push((
+                            link,
+                            first.kind,
+                            crate::RegistrationKey {
+                                municipality: req.municipality,
+                                date: first.date,
+                                id,
+                            },
+                        ));
                     }
                 }
                 for rows in by_kind.values_mut() {
@@ -378,11 +380,13 @@ impl Store {
                     for chunk in links.chunks(BATCH_ROWS) {
                         let sql = $ph(&crate::parent_links::insert_links_sql(chunk.len()));
                         let mut q = sqlx::query(&sql);
-                        for (link, kind, id) in chunk {
+                        for (link, kind, reg) in chunk {
                             q = q
                                 .bind(&link.code_hash)
                                 .bind(kind.code())
-                                .bind(*id)
+                                .bind(reg.id)
+                                .bind(reg.municipality)
+                                .bind(foljupp_core::format_date(reg.date))
                                 .bind(link.survey.questions.join(";"))
                                 .bind(crate::parent_links::expires_at(now, link.lifetime_secs))
                                 .bind(link.survey.multi);
@@ -751,7 +755,8 @@ impl<'r> RowValues<'r> {
 
 /// The parents' answer links of a group, each with its kind and the
 /// registration it belongs to.
-type Links<'a> = [(&'a NewParentLink, Kind, &'a String)];
+/// A group's links, each with the kind and key of its registration.
+type Links<'a> = [(&'a NewParentLink, Kind, crate::RegistrationKey<'a>)];
 
 /// Writes a group's parents' links on SQLite, one prepared statement run
 /// for each on the connection's handle (see [`sqlite_bulk_insert`]).
@@ -763,11 +768,13 @@ async fn sqlite_insert_links(
     use crate::sqlite_bulk::{Param, RowInsert};
     let mut lock = conn.lock_handle().await?;
     let mut insert = RowInsert::prepare(&mut lock, &crate::parent_links::insert_links_sql(1))?;
-    for (link, kind, id) in links {
+    for (link, kind, reg) in links {
         insert.insert(&[
             Param::Text(&link.code_hash),
             Param::Text(kind.code()),
-            Param::Text(id),
+            Param::Text(reg.id),
+            Param::Text(reg.municipality),
+            Param::Owned(foljupp_core::format_date(reg.date)),
             Param::Owned(link.survey.questions.join(";")),
             Param::Int(crate::parent_links::expires_at(now, link.lifetime_secs)),
             Param::Int(i64::from(link.survey.multi)),

@@ -64,8 +64,9 @@ pub async fn expire_parent_link(store: &crate::Store, code_hash: &str) -> crate:
     store.close_parent_link(code_hash, crate::now_unix()).await
 }
 
-/// The registration id a parent link still holds ("" once forgotten), for
-/// tests that check links forget their registration.
+/// What a parent link still holds of its registration: its id and day
+/// joined ("" once both are forgotten), for tests that check links forget
+/// their registration.
 pub async fn parent_link_registration(
     store: &crate::Store,
     code_hash: &str,
@@ -73,8 +74,37 @@ pub async fn parent_link_registration(
     use sqlx::Row;
     Ok(crate::fetch_optional!(
         store,
-        "SELECT registration_id FROM parent_link WHERE code_hash = ?",
+        "SELECT registration_id || registration_date FROM parent_link WHERE code_hash = ?",
         [code_hash],
         |r| r.try_get::<String, _>(0)?
     ))
+}
+
+/// How many parent links still hold a registration, and how many of them
+/// find it by the key they keep (municipality, day, id): equal after the
+/// migration that moved links from ids to keys (0011).
+pub async fn parent_links_finding_their_registration(
+    store: &crate::Store,
+) -> crate::Result<(i64, i64)> {
+    use sqlx::Row;
+    let day = match &store.pool {
+        crate::Pool::Sqlite(_) => "r.date",
+        crate::Pool::Postgres(_) => "to_char(r.date, 'YYYY-MM-DD')",
+    };
+    let held = crate::fetch_optional!(
+        store,
+        "SELECT count(*) FROM parent_link WHERE registration_id <> ''",
+        [],
+        |r| r.try_get::<i64, _>(0)?
+    )
+    .unwrap_or(0);
+    let mut found = 0;
+    for kind in foljupp_core::Kind::ALL {
+        let sql = format!(
+            "SELECT count(*) FROM parent_link l JOIN reg_{k} r ON r.municipality = l.municipality AND {day} = l.registration_date AND r.id = l.registration_id WHERE l.kind = '{k}'",
+            k = kind.code()
+        );
+        found += crate::fetch_optional!(store, &sql, [], |r| r.try_get::<i64, _>(0)?).unwrap_or(0);
+    }
+    Ok((held, found))
 }

@@ -5,7 +5,7 @@
 
 use foljupp_core::forms::DecodeContext;
 use foljupp_core::{FormSet, Input, Kind, Organisation, Period};
-use foljupp_store::{testing, Store, StoreError, StreamItem};
+use foljupp_store::{testing, RegistrationKey, Store, StoreError, StreamItem};
 use time::macros::date;
 
 fn input(pairs: &[(&str, &str)]) -> Input {
@@ -265,7 +265,11 @@ async fn parent_links_record_answers_once_or_many_times_on_both_backends() {
             .create_parent_link(
                 "h-conv",
                 Kind::Conversation,
-                &ids[0],
+                RegistrationKey {
+                    municipality: "stockholm",
+                    date: conv.date,
+                    id: &ids[0],
+                },
                 &survey,
                 now,
                 24 * 3600,
@@ -335,7 +339,11 @@ async fn parent_links_record_answers_once_or_many_times_on_both_backends() {
             .create_parent_link(
                 "h-group",
                 Kind::GroupMeeting,
-                &ids[1],
+                RegistrationKey {
+                    municipality: "stockholm",
+                    date: group.date,
+                    id: &ids[1],
+                },
                 &survey,
                 now,
                 7 * 24 * 3600,
@@ -393,6 +401,64 @@ async fn parent_links_record_answers_once_or_many_times_on_both_backends() {
             store.parent_link("h-group", now).await.unwrap(),
             LinkState::Unknown
         );
+
+        // The tidying finds expired links by reading the table (no index
+        // on the expiry) and changes them a few hundred at a time: more
+        // links than one statement takes, expiring in a day, are kept
+        // while open, forgotten once expired, deleted a week later.
+        let survey = parent_survey(&forms, &conv).unwrap();
+        let key = RegistrationKey {
+            municipality: "stockholm",
+            date: conv.date,
+            id: &ids[0],
+        };
+        let many = 1_100;
+        for i in 0..many {
+            store
+                .create_parent_link(
+                    &format!("h-tidy-{i}"),
+                    Kind::Conversation,
+                    key,
+                    &survey,
+                    now,
+                    24 * 3600,
+                )
+                .await
+                .unwrap();
+        }
+        async fn holding(store: &Store, i: usize) -> Option<String> {
+            testing::parent_link_registration(store, &format!("h-tidy-{i}"))
+                .await
+                .unwrap()
+        }
+        store.tidy_parent_links(now).await.unwrap();
+        let held = format!("{}{}", ids[0], foljupp_core::format_date(conv.date));
+        assert_eq!(holding(&store, 0).await, Some(held.clone()), "{backend}");
+        assert_eq!(holding(&store, many - 1).await, Some(held), "{backend}");
+        let later = now + 26 * 3600;
+        store.tidy_parent_links(later).await.unwrap();
+        for i in [0, 499, 500, 999, 1000, many - 1] {
+            assert_eq!(
+                holding(&store, i).await.as_deref(),
+                Some(""),
+                "{backend}: link {i} forgets its registration once expired"
+            );
+        }
+        assert_eq!(
+            store.parent_link("h-tidy-7", later).await.unwrap(),
+            LinkState::Expired
+        );
+        store
+            .tidy_parent_links(later + 8 * 24 * 3600)
+            .await
+            .unwrap();
+        for i in [0, 500, many - 1] {
+            assert_eq!(
+                holding(&store, i).await,
+                None,
+                "{backend}: link {i} deleted"
+            );
+        }
     }
 }
 

@@ -102,7 +102,7 @@ pub async fn post_registration(
         // turn a stored registration into an error (the client would send
         // it again): the link is then null.
         foljupp_store::Insert::Replay(ids) => match ids.first() {
-            Some(id) => match crate::parents::create_link(&state, &cfg.forms, &reg, id).await {
+            Some(id) => match crate::parents::create_link(&state, &cfg.forms, &p.municipality, &reg, id).await {
                 Ok(link) => (link.map(|(code, _)| format!("/p/{code}")), true),
                 Err(e) => {
                     tracing::error!(error = %e, "parent link not created");

@@ -597,15 +597,18 @@ pub async fn register_submit(
         // parent's link: a failure here only means the parent cannot
         // answer through one.
         foljupp_store::Insert::Replay(ids) => match ids.first() {
-            Some(id) => match crate::parents::create_link(&state, &cfg.forms, &reg, id).await {
-                Ok(link) => {
-                    link.map(|(code, multi)| crate::parents::offer(&state, &headers, &code, multi))
+            Some(id) => {
+                match crate::parents::create_link(&state, &cfg.forms, &p.municipality, &reg, id)
+                    .await
+                {
+                    Ok(link) => link
+                        .map(|(code, multi)| crate::parents::offer(&state, &headers, &code, multi)),
+                    Err(e) => {
+                        tracing::error!(error = %e, "parent link not created");
+                        None
+                    }
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, "parent link not created");
-                    None
-                }
-            },
+            }
             None => None,
         },
         foljupp_store::Insert::Mismatch => None,

@@ -90,6 +90,7 @@ pub fn new_link(
 pub async fn create_link(
     state: &SharedState,
     forms: &FormSet,
+    municipality: &str,
     reg: &Registration,
     registration_id: &str,
 ) -> Result<Option<(String, bool)>, AppError> {
@@ -107,7 +108,11 @@ pub async fn create_link(
         .create_parent_link(
             &code_hash(&code),
             reg.kind,
-            registration_id,
+            foljupp_store::RegistrationKey {
+                municipality,
+                date: reg.date,
+                id: registration_id,
+            },
             &survey,
             foljupp_store::now_unix(),
             lifetime,

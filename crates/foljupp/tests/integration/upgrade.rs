@@ -121,8 +121,22 @@ async fn a_release_0_1_database_upgrades_with_every_registration_and_report_iden
         serde_json::from_str(&std::fs::read_to_string(dir().join("expected.json")).unwrap())
             .unwrap();
     for (backend, url) in fixture_databases().await {
-        // App::start opens the store, which runs every migration newer
-        // than the fixture's.
+        // The links the release made name their registration by id; 0011
+        // gives each its registration's key (checked before the server
+        // starts, whose tidying forgets expired links' registrations).
+        let store = Store::open(&url, foljupp_core::FormSet::defaults())
+            .await
+            .unwrap();
+        let (held, found) = testing::parent_links_finding_their_registration(&store)
+            .await
+            .unwrap();
+        assert_eq!(
+            (held, found),
+            (20, 20),
+            "{backend}: links located after 0011"
+        );
+        store.close().await;
+        // App::start opens the store again (nothing left to migrate).
         let app = App::start(backend, url).await;
         let got = counts(&app.store).await;
         let want: BTreeMap<String, i64> =
