@@ -319,12 +319,25 @@ const CLI_ACTOR: &str = "(kommandoraden)";
 const MUNICIPALITY: &str = "stockholm";
 
 fn main() -> std::process::ExitCode {
+    // The log goes to standard error from a thread of its own: the server
+    // logs every request, and writing each line from the request's task
+    // (a system call under stderr's lock) was a few per cent of a
+    // registration's cost under load. Nothing is dropped (`lossy(false)`:
+    // a full buffer makes the logging task wait), and the guard, held to
+    // the end of `main`, writes out what is left when the process ends.
+    let (log_writer, _log_flushed_at_exit) =
+        tracing_appender::non_blocking::NonBlockingBuilder::default()
+            .lossy(false)
+            .thread_name("foljupp-log")
+            .finish(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("FOLJUPP_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
         )
-        .with_writer(std::io::stderr)
+        // Colours only for a terminal: a log file gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(log_writer)
         .init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
