@@ -313,6 +313,13 @@ enum TokenAction {
     },
 }
 
+/// mimalloc instead of glibc's allocator: a registration allocates and
+/// frees many small values (its JSON, the decoded fields, the response)
+/// on whichever worker thread runs it, and glibc's malloc and free were a
+/// tenth of the server's time under load (perf, 100 clients).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Who the audit log names for changes made from the command line.
 const CLI_ACTOR: &str = "(kommandoraden)";
 
