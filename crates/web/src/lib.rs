@@ -258,8 +258,10 @@ pub async fn serve(
     }
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    // Expired parent links forget their registration within minutes, even
-    // when nobody registers anything.
+    // Expired parent links forget their registration within ten minutes of
+    // expiring (at start, then every ten minutes): this task is the only
+    // tidying, since writing registrations no longer does it (it would need
+    // an index on the expiry, written with every registration).
     let store = state.store.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
