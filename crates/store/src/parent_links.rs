@@ -144,11 +144,23 @@ impl Store {
         }
     }
 
-    /// Runs `sql` (ending in `code_hash IN `) for `codes`, `TIDY_CHUNK` at a
-    /// time, with `at` bound first.
-    async fn execute_for_codes(&self, sql: &str, at: i64, codes: &[String]) -> Result<()> {
+    /// Applies `change` (an UPDATE's or DELETE's text up to its WHERE) to
+    /// every link matching `condition` (one `?`, bound to `at`): the
+    /// matching code hashes are read first, without a write lock, then
+    /// changed `TIDY_CHUNK` at a time by code hash, each statement checking
+    /// `condition` again.
+    async fn tidy_links_where(&self, condition: &str, change: &str, at: i64) -> Result<()> {
+        let codes = fetch_all!(
+            self,
+            &format!("SELECT code_hash FROM parent_link WHERE {condition}"),
+            [at],
+            |r| r.try_get::<String, _>(0)?
+        );
         for chunk in codes.chunks(TIDY_CHUNK) {
-            let sql = format!("{sql}({})", vec!["?"; chunk.len()].join(", "));
+            let sql = format!(
+                "{change} WHERE {condition} AND code_hash IN ({})",
+                vec!["?"; chunk.len()].join(", ")
+            );
             match &self.pool {
                 Pool::Sqlite(p) => {
                     let mut q = sqlx::query(&sql).bind(at);
@@ -472,29 +484,16 @@ impl Store {
     /// few hundred a statement. The expiry is checked again in each change,
     /// so a link is never forgotten early.
     pub async fn tidy_parent_links(&self, now: i64) -> Result<()> {
-        let expired = fetch_all!(
-            self,
-            "SELECT code_hash FROM parent_link WHERE expires_at <= ? AND registration_id <> ''",
-            [now],
-            |r| r.try_get::<String, _>(0)?
-        );
-        self.execute_for_codes(
-            "UPDATE parent_link SET registration_id = '', registration_date = '' WHERE expires_at <= ? AND code_hash IN ",
+        self.tidy_links_where(
+            "expires_at <= ? AND registration_id <> ''",
+            "UPDATE parent_link SET registration_id = '', registration_date = ''",
             now,
-            &expired,
         )
         .await?;
-        let gone = now - KEEP_AFTER_EXPIRY;
-        let old = fetch_all!(
-            self,
-            "SELECT code_hash FROM parent_link WHERE expires_at <= ?",
-            [gone],
-            |r| r.try_get::<String, _>(0)?
-        );
-        self.execute_for_codes(
-            "DELETE FROM parent_link WHERE expires_at <= ? AND code_hash IN ",
-            gone,
-            &old,
+        self.tidy_links_where(
+            "expires_at <= ?",
+            "DELETE FROM parent_link",
+            now - KEEP_AFTER_EXPIRY,
         )
         .await
     }

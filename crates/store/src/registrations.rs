@@ -753,9 +753,8 @@ impl<'r> RowValues<'r> {
     }
 }
 
-/// The parents' answer links of a group, each with its kind and the
-/// registration it belongs to.
-/// A group's links, each with the kind and key of its registration.
+/// A group's parents' answer links, each with the kind and key of its
+/// registration.
 type Links<'a> = [(&'a NewParentLink, Kind, crate::RegistrationKey<'a>)];
 
 /// Writes a group's parents' links on SQLite, one prepared statement run
