@@ -19,7 +19,7 @@ mod migrate;
 mod parent_links;
 mod registrations;
 mod snapshot;
-mod sqlite_bulk;
+mod sqlite_direct;
 mod steering;
 pub mod testing;
 

@@ -268,92 +268,91 @@ impl Store {
             }
         }
         let today = reqs.iter().find_map(|r| r.key.map(|k| k.today));
-        let mut out = Vec::with_capacity(reqs.len());
-        let mut written = 0usize;
         let bulk = reqs.iter().map(|r| r.regs.len()).sum::<usize>() > BULK_ROWS;
-        macro_rules! group {
-            ($tx:ident, $ph:expr, $lock:expr, $date:expr, $bulk:expr, $row_by_row:expr, $links:expr) => {{
-                let before = version_before!($tx, $lock);
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                let mut turn = self.sqlite_writer_turn(p, bulk).await?;
+                let r = async {
+                    // One hand-off to the connection's thread for the lock,
+                    // then the whole transaction on this one (see
+                    // `crate::sqlite_direct`): under load each statement's
+                    // round trip through sqlx waited for a turn on a busy
+                    // CPU, and every request of the group waited for the
+                    // sum.
+                    let mut lock = turn.conn.lock_handle().await?;
+                    let db = crate::sqlite_direct::Direct::new(&mut lock);
+                    sqlite_group(&db, &self.forms, reqs, today, now, progress)
+                }
+                .await;
+                turn.end(r.is_ok()).await?;
+                r
+            }
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                // The row lock orders this transaction after every other
+                // write to registrations (they all update this row), so
+                // `before` is the version it follows.
+                let before = version_before!(tx, " FOR UPDATE");
                 if let Some(today) = today {
-                    sqlx::query(&$ph("DELETE FROM idempotency_key WHERE expires_on < ?"))
-                        .bind($date(today))
-                        .execute(&mut *$tx)
-                        .await?;
+                    sqlx::query(&crate::pg_placeholders(
+                        "DELETE FROM idempotency_key WHERE expires_on < ?",
+                    ))
+                    .bind(today)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 // First each request's key (a replay stores nothing), then
                 // the rows of all stored requests together: one multi-row
                 // INSERT per kind and one for the parents' links, not
                 // statements per request. Every statement is a round trip
-                // (to SQLite's connection thread, or PostgreSQL) made while
-                // the group's requests wait.
+                // to PostgreSQL made while the group's requests wait.
+                let mut out = Vec::with_capacity(reqs.len());
                 for req in reqs {
-                    let ids: Vec<String> = req.regs.iter().map(|_| random_id()).collect();
+                    let ids = new_ids(req);
                     if let Some(k) = req.key {
-                        // SQLite holds the write lock (BEGIN IMMEDIATE); in
-                        // PostgreSQL a concurrent request with the same key
-                        // waits on the primary key until the first commits,
-                        // then finds it.
-                        let claimed = sqlx::query(&$ph(
-                            "INSERT INTO idempotency_key (key_hash, fingerprint, registration_ids, expires_on) VALUES (?, ?, ?, ?) ON CONFLICT (key_hash) DO NOTHING",
-                        ))
-                        .bind(&k.key_hash)
-                        .bind(&k.fingerprint)
-                        .bind(ids.join(";"))
-                        .bind($date(k.expires_on()))
-                        .execute(&mut *$tx)
-                        .await?
-                        .rows_affected();
-                        if claimed == 0 {
-                            let found: (String, String) = sqlx::query_as(&$ph(
-                                "SELECT fingerprint, registration_ids FROM idempotency_key WHERE key_hash = ?",
-                            ))
+                        // A concurrent request with the same key waits on
+                        // the primary key until the first commits, then
+                        // finds it.
+                        let claimed = sqlx::query(&crate::pg_placeholders(CLAIM_KEY))
                             .bind(&k.key_hash)
-                            .fetch_one(&mut *$tx)
-                            .await?;
+                            .bind(&k.fingerprint)
+                            .bind(ids.join(";"))
+                            .bind(k.expires_on())
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                        if claimed == 0 {
+                            let found: (String, String) =
+                                sqlx::query_as(&crate::pg_placeholders(CLAIMED_KEY))
+                                    .bind(&k.key_hash)
+                                    .fetch_one(&mut *tx)
+                                    .await?;
                             out.push(replay(found, k));
                             continue;
                         }
                     }
                     out.push(Insert::Stored(ids));
                 }
-                let mut by_kind: BTreeMap<(&str, Kind), Vec<(&str, &Registration)>> =
-                    BTreeMap::new();
-                let mut links = Vec::new();
-                for (req, inserted) in reqs.iter().zip(&out) {
-                    let Insert::Stored(ids) = inserted else { continue };
-                    for (id, r) in ids.iter().zip(req.regs) {
-                        by_kind
-                            .entry((req.municipality, r.kind))
-                            .or_default()
-                            .push((id, r));
-                    }
-                    if let (Some(link), Some(first), Some(id)) =
-                        (req.parent_link, req.regs.first(), ids.first())
-                    {
-                        links.push((
-                            link,
-                            first.kind,
-                            crate::RegistrationKey {
-                                municipality: req.municipality,
-                                date: first.date,
-                                id,
-                            },
-                        ));
-                    }
-                }
-                for rows in by_kind.values_mut() {
-                    sort_for_writing(rows);
-                }
+                let (by_kind, links) = plan(reqs, &out);
+                let mut written = 0usize;
                 for ((municipality, kind), rows) in &by_kind {
                     let def = self.forms.kind(*kind);
-                    if bulk || $row_by_row {
-                        let sql = insert_sql(*kind, def, 1);
-                        if $bulk(&mut *$tx, &sql, def, municipality, rows, &mut written, &mut *progress).await? {
-                            continue;
-                        }
+                    if bulk {
+                        // COPY: no INSERT statement.
+                        pg_bulk_insert(
+                            &mut tx,
+                            "",
+                            def,
+                            municipality,
+                            rows,
+                            &mut written,
+                            progress,
+                        )
+                        .await?;
+                        continue;
                     }
                     for chunk in rows.chunks(BATCH_ROWS) {
-                        let sql = $ph(&insert_sql(*kind, def, chunk.len()));
+                        let sql = crate::pg_placeholders(&insert_sql(*kind, def, chunk.len()));
                         let mut q = sqlx::query(&sql);
                         for (id, r) in chunk {
                             q = q
@@ -365,77 +364,37 @@ impl Store {
                                     Cell::Str(t) => q.bind(t),
                                     Cell::Text(t) => q.bind(t),
                                     Cell::Int(i) => q.bind(i),
-                                    Cell::Date(d) => q.bind(d.map($date)),
+                                    Cell::Date(d) => q.bind(d),
                                     Cell::Bool(b) => q.bind(b),
                                 };
                             }
                             q = q.bind(extra_json(r, def));
                         }
-                        q.execute(&mut *$tx).await?;
+                        q.execute(&mut *tx).await?;
                         written += chunk.len();
                         progress(written);
                     }
                 }
-                if !links.is_empty() && !$links(&mut *$tx, &links, now).await? {
-                    for chunk in links.chunks(BATCH_ROWS) {
-                        let sql = $ph(&crate::parent_links::insert_links_sql(chunk.len()));
-                        let mut q = sqlx::query(&sql);
-                        for (link, kind, reg) in chunk {
-                            q = q
-                                .bind(&link.code_hash)
-                                .bind(kind.code())
-                                .bind(reg.id)
-                                .bind(reg.municipality)
-                                .bind(foljupp_core::format_date(reg.date))
-                                .bind(link.survey.questions.join(";"))
-                                .bind(crate::parent_links::expires_at(now, link.lifetime_secs))
-                                .bind(link.survey.multi);
-                        }
-                        q.execute(&mut *$tx).await?;
+                for chunk in links.chunks(BATCH_ROWS) {
+                    let sql =
+                        crate::pg_placeholders(&crate::parent_links::insert_links_sql(chunk.len()));
+                    let mut q = sqlx::query(&sql);
+                    for (link, kind, reg) in chunk {
+                        q = q
+                            .bind(&link.code_hash)
+                            .bind(kind.code())
+                            .bind(reg.id)
+                            .bind(reg.municipality)
+                            .bind(foljupp_core::format_date(reg.date))
+                            .bind(link.survey.questions.join(";"))
+                            .bind(crate::parent_links::expires_at(now, link.lifetime_secs))
+                            .bind(link.survey.multi);
                     }
+                    q.execute(&mut *tx).await?;
                 }
                 let stored = out.iter().any(|o| matches!(o, Insert::Stored(_)));
-                let step = bump_and_commit!($tx, $ph, stored, before);
+                let step = bump_and_commit!(tx, crate::pg_placeholders, stored, before);
                 Ok((out, step))
-            }};
-        }
-        match &self.pool {
-            Pool::Sqlite(p) => {
-                // IMMEDIATE (below): take the write lock first, so that two
-                // requests with one key cannot both read "absent", and
-                // `before` is the version this transaction follows.
-                let mut turn = self.sqlite_writer_turn(p, bulk).await?;
-                let r: Result<(Vec<Insert>, VersionStep)> = async {
-                    let mut tx =
-                        sqlx::Connection::begin_with(&mut *turn.conn, "BEGIN IMMEDIATE").await?;
-                    group!(
-                        tx,
-                        |s: &str| s.to_string(),
-                        "",
-                        foljupp_core::format_date,
-                        sqlite_bulk_insert,
-                        true,
-                        sqlite_insert_links
-                    )
-                }
-                .await;
-                turn.end(r.is_ok()).await?;
-                r
-            }
-            Pool::Postgres(p) => {
-                let mut tx = p.begin().await?;
-                // The row lock orders this transaction after every other
-                // write to registrations (they all update this row), so
-                // `before` is the version it follows.
-                group!(
-                    tx,
-                    crate::pg_placeholders,
-                    " FOR UPDATE",
-                    |d: foljupp_core::Date| d,
-                    pg_bulk_insert,
-                    false,
-                    pg_insert_links
-                )
             }
         }
     }
@@ -753,62 +712,168 @@ impl<'r> RowValues<'r> {
     }
 }
 
-/// A group's parents' answer links, each with the kind and key of its
-/// registration.
-type Links<'a> = [(&'a NewParentLink, Kind, crate::RegistrationKey<'a>)];
+/// Claims an idempotency key (nothing happens when it exists).
+const CLAIM_KEY: &str = "INSERT INTO idempotency_key (key_hash, fingerprint, registration_ids, expires_on) VALUES (?, ?, ?, ?) ON CONFLICT (key_hash) DO NOTHING";
+/// What an existing key was claimed for.
+const CLAIMED_KEY: &str =
+    "SELECT fingerprint, registration_ids FROM idempotency_key WHERE key_hash = ?";
 
-/// Writes a group's parents' links on SQLite, one prepared statement run
-/// for each on the connection's handle (see [`sqlite_bulk_insert`]).
-async fn sqlite_insert_links(
-    conn: &mut sqlx::SqliteConnection,
-    links: &Links<'_>,
-    now: i64,
-) -> Result<bool> {
-    use crate::sqlite_bulk::{Param, RowInsert};
-    let mut lock = conn.lock_handle().await?;
-    let mut insert = RowInsert::prepare(&mut lock, &crate::parent_links::insert_links_sql(1))?;
-    for (link, kind, reg) in links {
-        insert.insert(&[
-            Param::Text(&link.code_hash),
-            Param::Text(kind.code()),
-            Param::Text(reg.id),
-            Param::Text(reg.municipality),
-            Param::Owned(foljupp_core::format_date(reg.date)),
-            Param::Owned(link.survey.questions.join(";")),
-            Param::Int(crate::parent_links::expires_at(now, link.lifetime_secs)),
-            Param::Int(i64::from(link.survey.multi)),
-        ])?;
+/// Fresh random ids for a request's registrations.
+fn new_ids(req: &Request<'_>) -> Vec<String> {
+    req.regs.iter().map(|_| random_id()).collect()
+}
+
+/// A group's rows by municipality and kind, each kind's in writing order.
+type ByKind<'a> = BTreeMap<(&'a str, Kind), Vec<(&'a str, &'a Registration)>>;
+
+/// What a group writes once each request's key is claimed (`out`): the
+/// stored requests' rows by municipality and kind, in writing order, and
+/// their parents' links, each with the kind and key of its registration.
+fn plan<'a>(reqs: &'a [Request<'a>], out: &'a [Insert]) -> (ByKind<'a>, Vec<LinkRow<'a>>) {
+    let mut by_kind: ByKind<'a> = BTreeMap::new();
+    let mut links = Vec::new();
+    for (req, inserted) in reqs.iter().zip(out) {
+        let Insert::Stored(ids) = inserted else {
+            continue;
+        };
+        for (id, r) in ids.iter().zip(req.regs) {
+            by_kind
+                .entry((req.municipality, r.kind))
+                .or_default()
+                .push((id, r));
+        }
+        if let (Some(link), Some(first), Some(id)) =
+            (req.parent_link, req.regs.first(), ids.first())
+        {
+            links.push((
+                link,
+                first.kind,
+                crate::RegistrationKey {
+                    municipality: req.municipality,
+                    date: first.date,
+                    id,
+                },
+            ));
+        }
     }
-    Ok(true)
+    for rows in by_kind.values_mut() {
+        sort_for_writing(rows);
+    }
+    (by_kind, links)
 }
 
-/// PostgreSQL takes a group's links as one multi-row INSERT (the caller's).
-async fn pg_insert_links(
-    _conn: &mut sqlx::PgConnection,
-    _links: &Links<'_>,
-    _now: i64,
-) -> Result<bool> {
-    Ok(false)
+/// A parent's answer link with the kind and key of its registration.
+type LinkRow<'a> = (&'a NewParentLink, Kind, crate::RegistrationKey<'a>);
+
+/// [`Store::insert_group`]'s transaction on SQLite, every statement on the
+/// writer's locked handle: the write lock first (BEGIN IMMEDIATE), so that
+/// two requests with one key cannot both read "absent" and `before` is the
+/// version this transaction follows; then the keys, the rows, the links
+/// and the new version, committed together or rolled back.
+fn sqlite_group(
+    db: &crate::sqlite_direct::Direct<'_>,
+    forms: &foljupp_core::FormSet,
+    reqs: &[Request<'_>],
+    today: Option<foljupp_core::Date>,
+    now: i64,
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> Result<(Vec<Insert>, VersionStep)> {
+    use crate::sqlite_direct::Param;
+    use foljupp_core::format_date;
+    let tx = db.begin_immediate()?;
+    let before = db
+        .prepare("SELECT token FROM data_version WHERE scope = 'registrations'")?
+        .query_row(&[])?
+        .and_then(|row| row.into_iter().next().flatten());
+    let mut out = Vec::with_capacity(reqs.len());
+    if let Some(today) = today {
+        db.prepare("DELETE FROM idempotency_key WHERE expires_on < ?")?
+            .run(&[Param::Owned(format_date(today))])?;
+        let mut claim = db.prepare(CLAIM_KEY)?;
+        let mut claimed = db.prepare(CLAIMED_KEY)?;
+        for req in reqs {
+            let ids = new_ids(req);
+            if let Some(k) = req.key {
+                claim.run(&[
+                    Param::Text(&k.key_hash),
+                    Param::Text(&k.fingerprint),
+                    Param::Owned(ids.join(";")),
+                    Param::Owned(format_date(k.expires_on())),
+                ])?;
+                if db.changes() == 0 {
+                    let found = claimed
+                        .query_row(&[Param::Text(&k.key_hash)])?
+                        .and_then(|row| {
+                            let mut cols = row.into_iter();
+                            Some((cols.next()??, cols.next()??))
+                        })
+                        .ok_or_else(|| StoreError::Conflict("idempotensnyckeln försvann".into()))?;
+                    out.push(replay(found, k));
+                    continue;
+                }
+            }
+            out.push(Insert::Stored(ids));
+        }
+    } else {
+        out.extend(reqs.iter().map(|req| Insert::Stored(new_ids(req))));
+    }
+    let (by_kind, links) = plan(reqs, &out);
+    let mut written = 0usize;
+    for ((municipality, kind), rows) in &by_kind {
+        let def = forms.kind(*kind);
+        write_rows(
+            db,
+            &insert_sql(*kind, def, 1),
+            def,
+            municipality,
+            rows,
+            &mut written,
+            progress,
+        )?;
+    }
+    if !links.is_empty() {
+        let mut insert = db.prepare(&crate::parent_links::insert_links_sql(1))?;
+        for (link, kind, reg) in &links {
+            insert.run(&[
+                Param::Text(&link.code_hash),
+                Param::Text(kind.code()),
+                Param::Text(reg.id),
+                Param::Text(reg.municipality),
+                Param::Owned(format_date(reg.date)),
+                Param::Owned(link.survey.questions.join(";")),
+                Param::Int(crate::parent_links::expires_at(now, link.lifetime_secs)),
+                Param::Int(i64::from(link.survey.multi)),
+            ])?;
+        }
+    }
+    let after = if out.iter().any(|o| matches!(o, Insert::Stored(_))) {
+        let token = crate::random_token();
+        db.prepare(crate::BUMP_DATA_VERSION)?
+            .run(&[Param::Text(&token)])?;
+        Some(token)
+    } else {
+        before.clone()
+    };
+    tx.commit()?;
+    Ok((out, VersionStep { before, after }))
 }
 
-/// Writes one kind's rows of a bulk import (more than [`BULK_ROWS`] in the
-/// transaction) through a prepared single-row INSERT on the connection's
-/// own handle ([`crate::sqlite_bulk`]): the same values, in the same order,
-/// as the multi-row INSERTs, a fraction of the work per row. Runs on the
-/// calling thread, inside the caller's transaction, which holds SQLite's
-/// write lock anyway. Returns whether it wrote the rows.
-async fn sqlite_bulk_insert(
-    conn: &mut sqlx::SqliteConnection,
+/// Writes one kind's rows on SQLite through a prepared single-row INSERT on
+/// the connection's locked handle ([`crate::sqlite_direct`]): the same
+/// values, in the same order, as the multi-row INSERTs PostgreSQL gets,
+/// bound in place. Runs on the calling thread, inside the caller's
+/// transaction, which holds SQLite's write lock anyway.
+fn write_rows(
+    db: &crate::sqlite_direct::Direct<'_>,
     sql: &str,
     def: &foljupp_core::KindDef,
     municipality: &str,
     rows: &[(&str, &Registration)],
     written: &mut usize,
     progress: &mut (dyn FnMut(usize) + Send),
-) -> Result<bool> {
-    use crate::sqlite_bulk::{Param, RowInsert};
-    let mut lock = conn.lock_handle().await?;
-    let mut insert = RowInsert::prepare(&mut lock, sql)?;
+) -> Result<()> {
+    use crate::sqlite_direct::Param;
+    let mut insert = db.prepare(sql)?;
     let mut row: Vec<Param<'_>> = Vec::with_capacity(4 + def.fields.len());
     let by_name = ByName::new(def);
     let mut values = RowValues::new(def);
@@ -832,12 +897,30 @@ async fn sqlite_bulk_insert(
             });
         }
         row.push(values.extra_json().map_or(Param::Null, Param::Owned));
-        insert.insert(&row)?;
+        insert.run(&row)?;
         if (n + 1) % BATCH_ROWS == 0 || n + 1 == rows.len() {
             progress(*written + n + 1);
         }
     }
     *written += rows.len();
+    Ok(())
+}
+
+/// An import's rows of one kind on SQLite: [`write_rows`] on the handle of
+/// the connection whose transaction sqlx has begun. Returns whether it
+/// wrote the rows (as [`pg_bulk_insert`], for `insert_stream`).
+async fn sqlite_bulk_insert(
+    conn: &mut sqlx::SqliteConnection,
+    sql: &str,
+    def: &foljupp_core::KindDef,
+    municipality: &str,
+    rows: &[(&str, &Registration)],
+    written: &mut usize,
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> Result<bool> {
+    let mut lock = conn.lock_handle().await?;
+    let db = crate::sqlite_direct::Direct::new(&mut lock);
+    write_rows(&db, sql, def, municipality, rows, written, progress)?;
     Ok(true)
 }
 
