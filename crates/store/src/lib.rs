@@ -394,6 +394,10 @@ impl Store {
 
 /// Sets the installation's data version to a new random token: every write
 /// to registrations does this in its own transaction.
+/// The data version a registrations write follows.
+pub(crate) const READ_DATA_VERSION: &str =
+    "SELECT token FROM data_version WHERE scope = 'registrations'";
+
 pub(crate) const BUMP_DATA_VERSION: &str =
     "INSERT INTO data_version (scope, token) VALUES ('registrations', ?) \
      ON CONFLICT (scope) DO UPDATE SET token = excluded.token";
@@ -507,12 +511,10 @@ macro_rules! execute {
 /// already holds the one write lock).
 macro_rules! version_before {
     ($tx:ident, $lock:expr) => {{
-        let before: Option<String> = sqlx::query_scalar(&format!(
-            "SELECT token FROM data_version WHERE scope = 'registrations'{}",
-            $lock
-        ))
-        .fetch_optional(&mut *$tx)
-        .await?;
+        let before: Option<String> =
+            sqlx::query_scalar(&format!("{}{}", crate::READ_DATA_VERSION, $lock))
+                .fetch_optional(&mut *$tx)
+                .await?;
         before
     }};
 }

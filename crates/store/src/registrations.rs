@@ -338,10 +338,9 @@ impl Store {
                 for ((municipality, kind), rows) in &by_kind {
                     let def = self.forms.kind(*kind);
                     if bulk {
-                        // COPY: no INSERT statement.
                         pg_bulk_insert(
                             &mut tx,
-                            "",
+                            *kind,
                             def,
                             municipality,
                             rows,
@@ -432,10 +431,9 @@ impl Store {
                     for (kind, rows) in &mut by_kind {
                         sort_for_writing(rows);
                         let def = self.forms.kind(*kind);
-                        let sql = insert_sql(*kind, def, 1);
                         $bulk(
                             &mut *$tx,
-                            &sql,
+                            *kind,
                             def,
                             municipality,
                             rows,
@@ -782,7 +780,7 @@ fn sqlite_group(
     use foljupp_core::format_date;
     let tx = db.begin_immediate()?;
     let before = db
-        .prepare("SELECT token FROM data_version WHERE scope = 'registrations'")?
+        .prepare(crate::READ_DATA_VERSION)?
         .query_row(&[])?
         .and_then(|row| row.into_iter().next().flatten());
     let mut out = Vec::with_capacity(reqs.len());
@@ -907,42 +905,48 @@ fn write_rows(
 }
 
 /// An import's rows of one kind on SQLite: [`write_rows`] on the handle of
-/// the connection whose transaction sqlx has begun. Returns whether it
-/// wrote the rows (as [`pg_bulk_insert`], for `insert_stream`).
+/// the connection whose transaction sqlx has begun (as [`pg_bulk_insert`],
+/// for `insert_stream`).
 async fn sqlite_bulk_insert(
     conn: &mut sqlx::SqliteConnection,
-    sql: &str,
+    kind: Kind,
     def: &foljupp_core::KindDef,
     municipality: &str,
     rows: &[(&str, &Registration)],
     written: &mut usize,
     progress: &mut (dyn FnMut(usize) + Send),
-) -> Result<bool> {
+) -> Result<()> {
     let mut lock = conn.lock_handle().await?;
     let db = crate::sqlite_direct::Direct::new(&mut lock);
-    write_rows(&db, sql, def, municipality, rows, written, progress)?;
-    Ok(true)
+    write_rows(
+        &db,
+        &insert_sql(kind, def, 1),
+        def,
+        municipality,
+        rows,
+        written,
+        progress,
+    )
 }
 
 /// Writes one kind's rows of a bulk import on PostgreSQL with `COPY … FROM
 /// STDIN` (text format) instead of multi-row INSERTs: the same values as
 /// the INSERTs bind, in the same order, without a bound parameter per
-/// value. Inside the caller's transaction. Returns whether it wrote the
-/// rows.
+/// value. Inside the caller's transaction.
 async fn pg_bulk_insert(
     conn: &mut sqlx::PgConnection,
-    _sql: &str,
+    kind: Kind,
     def: &foljupp_core::KindDef,
     municipality: &str,
     rows: &[(&str, &Registration)],
     written: &mut usize,
     progress: &mut (dyn FnMut(usize) + Send),
-) -> Result<bool> {
+) -> Result<()> {
     /// Bytes sent to the server at a time.
     const SEND_BYTES: usize = 1 << 20;
-    let Some(kind) = rows.first().map(|(_, r)| r.kind) else {
-        return Ok(true);
-    };
+    if rows.is_empty() {
+        return Ok(());
+    }
     let statement = format!(
         "COPY reg_{} (id, municipality, form_version, {}, extra) FROM STDIN",
         kind.code(),
@@ -1001,7 +1005,7 @@ async fn pg_bulk_insert(
                 )));
             }
             *written += rows.len();
-            Ok(true)
+            Ok(())
         }
         Err(e) => {
             // The transaction is rolled back by the caller; the copy must
