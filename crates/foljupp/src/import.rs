@@ -111,6 +111,21 @@ pub async fn import_csv(
             ),
         }
     }
+    // Part of the import's time: the table is ready for the day's work
+    // when the import says it is done.
+    if tty {
+        eprint!("Uppdaterar databasens statistik för {}…", kind.code());
+    }
+    let settled = store.settle_after_import(kind).await;
+    if tty {
+        eprintln!();
+    }
+    if let Err(e) = settled {
+        // The rows are stored; autovacuum does the same later.
+        eprintln!(
+            "Databasens statistik kunde inte uppdateras ({e}); PostgreSQL gör det själv senare."
+        );
+    }
     let secs = started.elapsed().as_secs_f64();
     println!(
         "{total} registreringar av typen {} importerade på {secs:.1} s ({:.0} rader/s).",

@@ -108,3 +108,23 @@ pub async fn parent_links_finding_their_registration(
     }
     Ok((held, found))
 }
+
+/// On PostgreSQL, whether the table has been vacuumed and analysed by
+/// hand (not by autovacuum) since the statistics began; `None` on SQLite,
+/// which keeps no such record.
+pub async fn vacuumed_by_hand(store: &crate::Store, table: &str) -> crate::Result<Option<bool>> {
+    use sqlx::Row;
+    match &store.pool {
+        crate::Pool::Sqlite(_) => Ok(None),
+        crate::Pool::Postgres(p) => Ok(Some(
+            sqlx::query(
+                "SELECT coalesce(bool_and(last_vacuum IS NOT NULL AND last_analyze IS NOT NULL), false) \
+                 FROM pg_stat_user_tables WHERE relname = $1",
+            )
+            .bind(table)
+            .fetch_one(p)
+            .await?
+            .try_get(0)?,
+        )),
+    }
+}

@@ -528,3 +528,35 @@ async fn lookup(store: &Store) -> (foljupp_store::ApiToken, foljupp_store::Accou
         .unwrap()
         .expect("the token exists")
 }
+
+#[tokio::test]
+async fn an_import_leaves_postgresql_tables_vacuumed_and_analysed() {
+    for (backend, url) in testing::fresh_databases().await {
+        let store = Store::open(&url, FormSet::defaults()).await.unwrap();
+        assert_eq!(
+            testing::vacuumed_by_hand(&store, "reg_home_visit")
+                .await
+                .unwrap(),
+            (backend == "postgres").then_some(false),
+            "{backend}: a fresh table"
+        );
+        let settled = store.settle_after_import(Kind::HomeVisit).await.unwrap();
+        assert_eq!(settled, backend == "postgres", "{backend}");
+        assert_eq!(
+            testing::vacuumed_by_hand(&store, "reg_home_visit")
+                .await
+                .unwrap(),
+            (backend == "postgres").then_some(true),
+            "{backend}: after the import's settling"
+        );
+        // Only the imported kind's table.
+        assert_eq!(
+            testing::vacuumed_by_hand(&store, "reg_conversation")
+                .await
+                .unwrap(),
+            (backend == "postgres").then_some(false),
+            "{backend}"
+        );
+        store.close().await;
+    }
+}
