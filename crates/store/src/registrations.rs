@@ -631,9 +631,11 @@ impl Store {
     /// After a bulk import of `kind`: on PostgreSQL, vacuums and analyses
     /// its table, so that the planner knows the new rows at once and
     /// autovacuum does not come round to a million fresh rows later, in
-    /// the middle of the day's registrations (the benchmark's 100 clients
-    /// right after an import of 1.8M rows: p99 44 ms while autovacuum read
-    /// the tables, 19–20 ms on the same data vacuumed). Returns whether
+    /// the middle of the day's registrations (100 clients on the 1M
+    /// benchmark data: p99 25–30 ms while autovacuum read the fresh tables,
+    /// 19–20 ms on the same data vacuumed; on a brand-new cluster the
+    /// larger cause was zero-filling new log segments, see
+    /// scripts/pg-throwaway). Returns whether
     /// there was anything to do: SQLite has no background vacuum, and its
     /// queries go by primary key.
     pub async fn settle_after_import(&self, kind: Kind) -> Result<bool> {
