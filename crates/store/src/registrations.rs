@@ -635,9 +635,8 @@ impl Store {
     /// benchmark data: p99 25–30 ms while autovacuum read the fresh tables,
     /// 19–20 ms on the same data vacuumed; on a brand-new cluster the
     /// larger cause was zero-filling new log segments, see
-    /// scripts/pg-throwaway). Returns whether
-    /// there was anything to do: SQLite has no background vacuum, and its
-    /// queries go by primary key.
+    /// scripts/pg-throwaway). Returns whether there was anything to do:
+    /// SQLite has no background vacuum, and its queries go by primary key.
     pub async fn settle_after_import(&self, kind: Kind) -> Result<bool> {
         match &self.pool {
             Pool::Sqlite(_) => Ok(false),

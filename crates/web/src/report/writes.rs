@@ -4,8 +4,8 @@
 //! data version it counts. Registrations stored by this server go through
 //! one writer task (a group commit: requests that arrive while a
 //! transaction is running are written together in the next one, each
-//! answered after its commit; see [`SQLITE_GATHER`]) which adds what it stored to the rollup,
-//! advancing its version from the one the transaction followed to the one
+//! answered after its commit; see [`SQLITE_GATHER`]) which adds what it
+//! stored to the rollup, advancing its version from the one the transaction followed to the one
 //! it set; a parent's answer recounts its registration's day the same way
 //! ([`ReportCache::recount`]). Any other write (an import, a restore, a
 //! second server) leaves the cache's version behind the store's, and the
@@ -447,10 +447,9 @@ fn spawn_writer(store: Store, entries: Entries, rx: mpsc::Receiver<Job>) {
 /// CPU 38–40 → 35–37 µs a registration, p99 22.4/18.3/20.3 → 18.2/16.2/
 /// 16.0 ms, throughput 12.4–15.1k/s before and 12.6–13.9k/s after (a
 /// noisy shared machine; 400 and 1500 µs did about as well, one run of
-/// 800 µs had 25 ms). A lone request (the last group held
-/// one) does not wait. Not on PostgreSQL, whose writer shares the
-/// server's runtime (its timer counts whole milliseconds) and is not
-/// limited by one log.
+/// 800 µs had 25 ms). A lone request (the last group held one) does not
+/// wait. Not on PostgreSQL, whose writer shares the server's runtime (its
+/// timer counts whole milliseconds) and is not limited by one log.
 const SQLITE_GATHER: std::time::Duration = std::time::Duration::from_micros(500);
 
 /// Writes queued requests, as many together as have arrived (up to
